@@ -1,0 +1,68 @@
+// swift-tools-version:6.0
+// SMSLedger: a durable ledger for the asynchronous side of Alibaba Cloud SMS.
+// One module per concern; see README.md "Design" for the map.
+import PackageDescription
+
+let package = Package(
+    name: "SMSLedger",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "smsledger", targets: ["smsledger"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    ],
+    targets: [
+        // The domain: events, statuses, normalisers and pure state machines. No I/O.
+        .target(name: "SMSLedgerCore"),
+        // The operator's config file: a strict TOML subset with line-accurate errors.
+        .target(name: "SMSLedgerConfig", dependencies: ["SMSLedgerCore"]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // The durable ledger: store protocol, SQLite implementation, migrations.
+        .target(name: "LedgerStore", dependencies: ["SMSLedgerCore", "CSQLite"]),
+        // Signing, the MNS / Dybaseapi / Dysmsapi clients and the token provider.
+        .target(name: "AlibabaCloud", dependencies: [
+            "SMSLedgerCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // A small HTTP/1.1 server on SwiftNIO that hands raw request targets and bodies to a handler.
+        .target(name: "HTTPServing", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Local stand-in for MNS, Dybaseapi and Dysmsapi that checks signatures like the service.
+        .target(name: "AlicomEmulator", dependencies: ["AlibabaCloud", "HTTPServing", "SMSLedgerCore"]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // sd_notify, watchdog and a native journald log handler.
+        .target(name: "Systemd", dependencies: [
+            "CSystemd",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The services: queue pollers, compensator, HTTP listener, reload and shutdown.
+        .target(name: "SMSLedgerDaemon", dependencies: [
+            "SMSLedgerCore", "SMSLedgerConfig", "LedgerStore", "AlibabaCloud", "HTTPServing", "Systemd",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "smsledger", dependencies: [
+            "SMSLedgerDaemon", "AlicomEmulator",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "SMSLedgerCoreTests", dependencies: ["SMSLedgerCore"]),
+        .testTarget(name: "SMSLedgerConfigTests", dependencies: ["SMSLedgerConfig"]),
+        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore"]),
+        .testTarget(name: "AlibabaCloudTests", dependencies: ["AlibabaCloud", "AlicomEmulator"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "AlicomEmulatorTests", dependencies: ["AlicomEmulator"]),
+        .testTarget(name: "SystemdTests", dependencies: ["Systemd"]),
+        .testTarget(name: "SMSLedgerDaemonTests", dependencies: ["SMSLedgerDaemon", "AlicomEmulator"]),
+    ]
+)

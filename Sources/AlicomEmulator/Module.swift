@@ -1,0 +1,1 @@
+// Module AlicomEmulator: implementation lands with its issue.

@@ -1,0 +1,1 @@
+// Module HTTPServing: implementation lands with its issue.

@@ -1,0 +1,1 @@
+// Module LedgerStore: implementation lands with its issue.

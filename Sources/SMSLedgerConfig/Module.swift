@@ -1,0 +1,1 @@
+// Module SMSLedgerConfig: implementation lands with its issue.

@@ -1,0 +1,1 @@
+// Module SMSLedgerDaemon: implementation lands with its issue.

@@ -43,7 +43,7 @@ let package = Package(
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // sd_notify, watchdog and a native journald log handler.
         .target(name: "Systemd", dependencies: [
-            "CSystemd",
+            "CSystemd", "SMSLedgerCore",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The services: queue pollers, compensator, HTTP listener, reload and shutdown.

@@ -1,0 +1,177 @@
+import AlibabaCloud
+import Foundation
+import LedgerStore
+import Logging
+import SMSLedgerConfig
+import SMSLedgerCore
+import Synchronization
+import Systemd
+
+/// `smsledger run`: the long-running service.
+///
+/// Start-up order is config → logging → store → pollers → `READY=1`; shutdown is the reverse,
+/// with `STOPPING=1` first. Signals arrive as a stream: SIGTERM/SIGINT stop gracefully (in-flight
+/// batches are committed and deleted; a long poll in flight is cancelled, which loses nothing),
+/// SIGHUP re-reads the config and keeps the old one if the new one is invalid.
+public final class Daemon: Sendable {
+    /// Exit codes, distinct so that an operator (and `Restart=on-failure`) can tell them apart.
+    public enum ExitCode {
+        public static let success: Int32 = 0
+        public static let failure: Int32 = 1
+        /// EX_CANTCREAT: the ledger could not be opened or created.
+        public static let storeUnavailable: Int32 = 73
+        /// EX_CONFIG.
+        public static let configuration: Int32 = ConfigurationErrors.exitCode
+    }
+
+    private let configPath: String
+    private let environment: [String: String]
+    private let notifier: SystemdNotifier
+    private let logger = Logger(label: "smsledger")
+    private let state = Mutex<RunState?>(nil)
+
+    private struct RunState: Sendable {
+        var configuration: SMSLedgerConfiguration
+        var runtime: PollingRuntime
+        var logSettings: LogSettings
+        var reloads = 0
+    }
+
+    public init(configPath: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                notifier: SystemdNotifier = SystemdNotifier()) {
+        self.configPath = configPath
+        self.environment = environment
+        self.notifier = notifier
+    }
+
+    /// Runs until SIGTERM/SIGINT (or until `signals` ends) and returns the process exit code.
+    public func run(signals: AsyncStream<DaemonSignal>? = nil) async -> Int32 {
+        let signals = signals ?? SignalEvents.stream()
+        let loaded: LoadedConfiguration
+        do {
+            loaded = try ConfigLoader.load(path: configPath, environment: environment)
+        } catch {
+            FileOutput.standardError("smsledger: the configuration is not valid:\n\(error)\n")
+            return ExitCode.configuration
+        }
+        let configuration = loaded.configuration
+        let logSettings = LoggingSetup.bootstrap(
+            level: configuration.logging.level.swiftLogLevel, format: configuration.logging.format.logFormat,
+            maskPhones: configuration.logging.maskPhoneNumbers)
+        loaded.warnings.forEach { logger.warning("\($0)") }
+
+        let store: SQLiteLedgerStore
+        do {
+            store = try SQLiteLedgerStore(at: configuration.store.path, options: SQLiteLedgerOptions(configuration.store))
+        } catch {
+            logger.critical("cannot open the ledger: \(error)", metadata: [LogKeys.storePath: "\(configuration.store.path)"])
+            _ = notifier.status("cannot open the ledger at \(configuration.store.path): \(error)")
+            return ExitCode.storeUnavailable
+        }
+        let transport = AsyncHTTPClientTransport()
+        let runtime: PollingRuntime
+        do {
+            runtime = try PollingRuntime(configuration: configuration, store: store, transport: transport, logger: logger)
+        } catch {
+            FileOutput.standardError("smsledger: the configuration is not valid:\n\(error)\n")
+            await store.close()
+            try? await transport.shutdown()
+            return ExitCode.configuration
+        }
+        state.withLock { $0 = RunState(configuration: configuration, runtime: runtime, logSettings: logSettings) }
+        runtime.start()
+        logger.info("ready", metadata: [LogKeys.storePath: "\(configuration.store.path)",
+                                        "pollers": "\(runtime.pollers.count)"])
+        _ = notifier.ready()
+
+        let heartbeat = Task { await self.heartbeat() }
+        for await signal in signals {
+            if signal == .terminate { break }
+            await reload(store: store, transport: transport)
+        }
+
+        _ = notifier.stopping()
+        logger.info("stopping: finishing in-flight batches")
+        heartbeat.cancel()
+        await currentRuntime()?.stop()
+        await store.close()
+        try? await transport.shutdown()
+        logger.info("stopped")
+        return ExitCode.success
+    }
+
+    private func currentRuntime() -> PollingRuntime? {
+        state.withLock { $0?.runtime }
+    }
+
+    /// SIGHUP: read the config again and apply it without losing in-flight work.
+    ///
+    /// Log level and polling settings apply in place. A change of credentials, endpoints, queue
+    /// names or poller count builds a new polling runtime; the old one is stopped gracefully first
+    /// so no batch is abandoned half-way. The store path is fixed for the life of the process.
+    private func reload(store: any LedgerStore, transport: any HTTPTransport) async {
+        _ = notifier.reloading()
+        defer { _ = notifier.ready() }
+        guard let current = state.withLock({ $0 }) else { return }
+        let loaded: LoadedConfiguration
+        do {
+            loaded = try ConfigLoader.load(path: configPath, environment: environment)
+        } catch {
+            logger.error("reload refused, keeping the running configuration: \(error)")
+            _ = notifier.status("reload refused (invalid configuration); running with the previous one")
+            return
+        }
+        let next = loaded.configuration
+        loaded.warnings.forEach { logger.warning("\($0)") }
+        if next.store != current.configuration.store {
+            logger.warning("store settings changed; they take effect at the next restart")
+        }
+        current.logSettings.level = next.logging.level.swiftLogLevel
+        current.logSettings.maskPersonalData = next.logging.maskPhoneNumbers
+
+        var runtime = current.runtime
+        if PollingFingerprint(next) != current.runtime.fingerprint {
+            do {
+                let fresh = try PollingRuntime(configuration: next, store: store, transport: transport, logger: logger)
+                await current.runtime.stop()
+                fresh.start()
+                runtime = fresh
+            } catch {
+                logger.error("reload refused, keeping the running configuration: \(error)")
+                return
+            }
+        } else {
+            runtime.update(PollerSettings(next.polling))
+        }
+        state.withLock { s in
+            s?.configuration = next
+            s?.runtime = runtime
+            s?.reloads += 1
+        }
+        logger.notice("configuration reloaded", metadata: ["pollers": "\(runtime.pollers.count)"])
+    }
+
+    /// Every few seconds: `STATUS=` with a one-line summary, and `WATCHDOG=1` only while every
+    /// poller is alive. A wedged poller (a step stuck far longer than a long poll plus its
+    /// timeout) stops the pings, so systemd's watchdog restarts us.
+    private func heartbeat() async {
+        let interval = notifier.watchdogInterval().map { $0 / 3 } ?? .seconds(5)
+        let period = min(interval, .seconds(5))
+        while !Task.isCancelled {
+            if let (line, alive) = statusLine() {
+                _ = notifier.status(line)
+                if alive { _ = notifier.watchdogPing() } else { logger.critical("a poller is wedged; withholding the watchdog ping") }
+            }
+            try? await Task.sleep(for: period)
+        }
+    }
+
+    func statusLine() -> (String, Bool)? {
+        guard let current = state.withLock({ $0 }) else { return nil }
+        let maxStep = current.configuration.polling.wait + current.configuration.alibaba.requestTimeout * 2 + .seconds(30)
+        let now = ContinuousClock.now
+        let snapshots = current.runtime.pollers.map(\.health.snapshot)
+        let alive = current.runtime.pollers.allSatisfy { $0.health.isAlive(now: now, maxStep: maxStep) }
+        return (DaemonStatus.line(snapshots), alive)
+    }
+}

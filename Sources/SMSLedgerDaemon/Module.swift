@@ -1,1 +1,0 @@
-// Module SMSLedgerDaemon: implementation lands with its issue.

@@ -1,0 +1,118 @@
+import AlibabaCloud
+import Foundation
+import LedgerStore
+import Logging
+import SMSLedgerConfig
+import SMSLedgerCore
+
+/// Everything that talks to Alibaba for one configuration: the credentials, the token providers
+/// and the pollers of both queues. A reload that changes any of it builds a new runtime and stops
+/// the old one gracefully, so in-flight batches finish (commit, then delete) under the settings
+/// they started with.
+public final class PollingRuntime: Sendable {
+    public let pollers: [QueuePoller]
+    public let fingerprint: PollingFingerprint
+    let dysms: DysmsClient?
+
+    /// Builds the runtime; nothing starts until ``start()``.
+    public init(configuration: SMSLedgerConfiguration, store: any LedgerStore, transport: any HTTPTransport,
+                logger: Logger) throws(ConfigurationErrors) {
+        let alibaba = configuration.alibaba
+        fingerprint = PollingFingerprint(configuration)
+        guard let keyId = alibaba.accessKeyID, let secret = alibaba.accessKeySecret else {
+            throw ConfigurationErrors([ConfigurationError(
+                file: nil, line: nil, key: "alibaba.access_key_id",
+                message: "alibaba.access_key_id and a secret (access_key_secret_file, _env, _credential or inline) are required to poll the queues")])
+        }
+        let credentials = RPCCredentials(accessKeyId: keyId, accessKeySecret: secret.reveal())
+        let timeout = alibaba.requestTimeout
+        let dybaseapi = DybaseapiClient(rpc: RPCClient(
+            endpoint: alibaba.dybaseapiEndpoint.absoluteString, credentials: credentials, transport: transport,
+            regionId: alibaba.regionID, timeout: timeout))
+        dysms = DysmsClient(rpc: RPCClient(
+            endpoint: alibaba.dysmsapiEndpoint.absoluteString, credentials: credentials, transport: transport,
+            regionId: alibaba.regionID, timeout: timeout))
+
+        var pollers: [QueuePoller] = []
+        let polling = configuration.polling
+        let settings = PollerSettings(batchSize: polling.batchSize, waitSeconds: Int(polling.wait.components.seconds),
+                                      highDequeueCount: polling.highDequeueCount)
+        let policy = RetryPolicy(maxBackoff: polling.maxBackoff, configurationRetry: polling.configErrorRetry)
+        for (kind, subscription) in [(MessageKind.smsReport, configuration.queues.smsReport),
+                                     (MessageKind.smsUp, configuration.queues.smsUp)] {
+            guard subscription.enabled else { continue }
+            guard let queueName = configuration.queues.resolvedName(for: kind) else {
+                throw ConfigurationErrors([ConfigurationError(
+                    file: nil, line: nil, key: "queues.account_uid",
+                    message: "no queue name for \(kind.rawValue): set queues.account_uid or queues.\(kind == .smsReport ? "sms_report" : "sms_up")")])
+            }
+            let tokens = MNSTokenProvider(
+                messageType: kind == .smsReport ? .smsReport : .smsUp, queueName: queueName, fetcher: dybaseapi,
+                refreshMargin: alibaba.tokenRefreshMargin, logger: logger)
+            let client = MNSClient(endpoint: alibaba.mnsEndpoint.absoluteString, tokens: tokens, transport: transport,
+                                   requestTimeout: timeout, logger: logger)
+            let source = MNSMessageSource(queueName: queueName, client: client)
+            for index in 0..<polling.pollersPerQueue {
+                pollers.append(QueuePoller(id: "\(kind.rawValue)-\(index + 1)", kind: kind, source: source, store: store,
+                                           settings: settings, policy: policy, logger: logger))
+            }
+        }
+        self.pollers = pollers
+    }
+
+    public func start() {
+        pollers.forEach { $0.start() }
+    }
+
+    /// Stops every poller gracefully (in-flight batches are committed and deleted first).
+    public func stop() async {
+        await withTaskGroup(of: Void.self) { group in
+            for poller in pollers { group.addTask { await poller.stop() } }
+        }
+    }
+
+    /// Applies settings that do not need new clients (batch size, wait, dequeue warning level).
+    public func update(_ settings: PollerSettings) {
+        pollers.forEach { $0.update(settings) }
+    }
+}
+
+/// The parts of a configuration that need a new ``PollingRuntime`` when they change.
+public struct PollingFingerprint: Sendable, Equatable {
+    var accessKeyID: String?
+    var secret: String?
+    var endpoints: [String]
+    var queues: [String?]
+    var pollersPerQueue: Int
+    var retry: [Duration]
+    var timeouts: [Duration]
+
+    init(_ c: SMSLedgerConfiguration) {
+        accessKeyID = c.alibaba.accessKeyID
+        secret = c.alibaba.accessKeySecret?.reveal()
+        endpoints = [c.alibaba.dybaseapiEndpoint, c.alibaba.dysmsapiEndpoint, c.alibaba.mnsEndpoint].map(\.absoluteString)
+            + [c.alibaba.regionID]
+        queues = [c.queues.smsReport.enabled ? c.queues.resolvedName(for: .smsReport) : nil,
+                  c.queues.smsUp.enabled ? c.queues.resolvedName(for: .smsUp) : nil]
+        pollersPerQueue = c.polling.pollersPerQueue
+        retry = [c.polling.maxBackoff, c.polling.configErrorRetry]
+        timeouts = [c.alibaba.requestTimeout, c.alibaba.tokenRefreshMargin]
+    }
+}
+
+extension QueueSettings {
+    /// The explicit queue name, else `Alicom-Queue-<uid>-<type>` when the UID is set.
+    public func resolvedName(for kind: MessageKind) -> String? {
+        let subscription = kind == .smsReport ? smsReport : smsUp
+        if let name = subscription.name, !name.isEmpty { return name }
+        guard let uid = accountUID, !uid.isEmpty else { return nil }
+        return QueueSettings.derivedName(accountUID: uid, messageType: kind == .smsReport ? "SmsReport" : "SmsUp")
+    }
+}
+
+extension PollerSettings {
+    public init(_ polling: PollingSettings) {
+        self.init(batchSize: polling.batchSize, waitSeconds: Int(polling.wait.components.seconds),
+                  highDequeueCount: polling.highDequeueCount)
+    }
+}

@@ -1,0 +1,215 @@
+import Foundation
+import LedgerStore
+import Logging
+import SMSLedgerCore
+import Synchronization
+
+/// Polling settings that a reload may change while the poller runs.
+public struct PollerSettings: Sendable, Equatable {
+    public var batchSize: Int
+    public var waitSeconds: Int
+    public var highDequeueCount: Int
+
+    public init(batchSize: Int = 16, waitSeconds: Int = 30, highDequeueCount: Int = 5) {
+        self.batchSize = batchSize
+        self.waitSeconds = waitSeconds
+        self.highDequeueCount = highDequeueCount
+    }
+}
+
+/// One poller on one queue: a Dispatch timer drives a ``ConsumeCycle``; this class only carries out
+/// the actions the cycle returns (receive, commit, delete, re-arm the timer).
+///
+/// The at-least-once contract lives in the cycle: `.delete` is only ever returned after
+/// `committed()`, so a message leaves the queue only once its row (or its quarantine row) is durable.
+public final class QueuePoller: Sendable {
+    public let id: String
+    public let kind: MessageKind
+    private let source: any MessageSource
+    private let store: any LedgerStore
+    private let logger: Logger
+    private let settings: Mutex<PollerSettings>
+    private let cycle: Mutex<ConsumeCycle>
+    private let inFlight = Mutex<Task<Void, Never>?>(nil)
+    private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    public let health: PollerHealth
+    private let timer: Mutex<PollTimer?> = Mutex(nil)
+
+    public init(id: String, kind: MessageKind, source: any MessageSource, store: any LedgerStore,
+                settings: PollerSettings, policy: RetryPolicy, logger: Logger) {
+        self.id = id
+        self.kind = kind
+        self.source = source
+        self.store = store
+        self.settings = Mutex(settings)
+        self.cycle = Mutex(ConsumeCycle(policy: policy))
+        var logger = logger
+        logger[metadataKey: LogKeys.mnsQueue] = "\(source.queueName)"
+        logger[metadataKey: LogKeys.poller] = "\(id)"
+        self.logger = logger
+        self.health = PollerHealth(queue: source.queueName)
+    }
+
+    /// Arms the timer for the first receive.
+    public func start() {
+        let timer = PollTimer(label: "smsledger.poller.\(id)") { [weak self] in self?.onTick() }
+        self.timer.withLock { $0 = timer }
+        timer.schedule(after: .zero)
+    }
+
+    public func update(_ newSettings: PollerSettings) {
+        settings.withLock { $0 = newSettings }
+    }
+
+    /// Graceful stop: an in-flight receive is cancelled (nothing was taken yet, or what was taken
+    /// becomes visible again after its timeout); a batch being committed or deleted is finished.
+    public func stop() async {
+        let action = cycle.withLock { $0.stop() }
+        perform(action)
+        if case .none = action { cancelReceiveIfReceiving() }
+        await withCheckedContinuation { continuation in
+            let resumeNow = finished.withLock { state -> Bool in
+                if state.done { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+        timer.withLock { $0?.cancel() }
+    }
+
+    private func cancelReceiveIfReceiving() {
+        let receiving = cycle.withLock { $0.state == .receiving }
+        if receiving { inFlight.withLock { $0?.cancel() } }
+    }
+
+    private func onTick() {
+        perform(cycle.withLock { $0.tick() })
+    }
+
+    private func perform(_ action: ConsumeCycle.Action) {
+        switch action {
+        case .receive:
+            health.markBusy(true)
+            let task = Task { await self.runCycle() }
+            inFlight.withLock { $0 = task }
+        case .schedule(let delay):
+            health.markBusy(false)
+            timer.withLock { $0?.schedule(after: delay) }
+        case .finish:
+            health.markBusy(false)
+            let waiters = finished.withLock { state -> [CheckedContinuation<Void, Never>] in
+                state.done = true
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            waiters.forEach { $0.resume() }
+        case .none, .commit, .delete:
+            break
+        }
+    }
+
+    /// One pass of receive → commit → delete. Each step reports to the cycle and follows its answer.
+    private func runCycle() async {
+        let current = settings.withLock { $0 }
+        let started = ContinuousClock.now
+        let messages: [SourceMessage]
+        do {
+            messages = try await source.receive(max: current.batchSize, waitSeconds: current.waitSeconds)
+        } catch {
+            let failure = classify(error)
+            health.recordFailure(failure)
+            if failure.kind == .configuration {
+                logger.error("queue needs attention: \(failure.message)", metadata: [LogKeys.errorKind: "\(failure.kind.rawValue)"])
+            } else if !(error is CancellationError) {
+                logger.warning("receive failed: \(failure.message)", metadata: [LogKeys.errorKind: "\(failure.kind.rawValue)"])
+            }
+            perform(cycle.withLock { $0.receiveFailed(failure, jitter: Double.random(in: 0...1)) })
+            return
+        }
+        health.recordReceived(messages.count)
+        let afterReceive = cycle.withLock {
+            $0.received(count: messages.count, elapsed: ContinuousClock.now - started, waitSeconds: current.waitSeconds)
+        }
+        guard afterReceive == .commit else { return perform(afterReceive) }
+
+        let (batch, handles) = makeBatch(messages, highDequeueCount: current.highDequeueCount)
+        do {
+            let summary = try await store.commit(batch)
+            health.recordCommitted(summary)
+        } catch {
+            let failure = ConsumeFailure(.storeUnavailable, "\(error)")
+            health.recordFailure(failure)
+            logger.error("ledger commit failed; nothing deleted, messages will be redelivered: \(error)",
+                         metadata: [LogKeys.batchSize: "\(messages.count)"])
+            perform(cycle.withLock { $0.commitFailed(failure, jitter: Double.random(in: 0...1)) })
+            return
+        }
+        guard cycle.withLock({ $0.committed() }) == .delete else { return }
+
+        let failures = await source.delete(handles)
+        for failure in failures {
+            health.recordDeleteFailure()
+            logger.warning("delete failed; the message will come back and be absorbed: \(failure.reason)",
+                           metadata: [LogKeys.mnsReceiptHandle: "\(failure.handle)"])
+        }
+        health.recordCycleCompleted()
+        perform(cycle.withLock { $0.deleted() })
+    }
+
+    /// Normalises every message; what cannot be normalised becomes a quarantine row in the same batch.
+    ///
+    /// A body that failed its MD5 check was damaged on the way, so it is left in the queue to be
+    /// delivered again; only when it keeps arriving damaged is what we have quarantined (and then
+    /// deleted), so that one bad message cannot circle forever.
+    private func makeBatch(_ messages: [SourceMessage], highDequeueCount: Int) -> (batch: LedgerBatch, handles: [String]) {
+        var batch = LedgerBatch()
+        var handles: [String] = []
+        for message in messages {
+            var messageLogger = logger
+            messageLogger[metadataKey: LogKeys.mnsMessageId] = "\(message.messageId)"
+            messageLogger[metadataKey: LogKeys.mnsDequeueCount] = "\(message.dequeueCount)"
+            let context = "mns message \(message.messageId)"
+            if message.dequeueCount >= highDequeueCount {
+                messageLogger.error("message delivered \(message.dequeueCount) times; earlier deletes did not take effect")
+            }
+            let event: LedgerEvent
+            if let corruption = message.corruption {
+                guard message.dequeueCount >= highDequeueCount else {
+                    messageLogger.warning("\(corruption); left in the queue for redelivery")
+                    continue
+                }
+                event = .quarantine(QuarantineEntry(source: kind.eventSource, rawBody: Data(message.body.utf8),
+                                                    reason: corruption, context: context))
+            } else {
+                let normalised = MNSBodyNormaliser.normaliseWithWarnings(body: message.body, queueKind: kind, context: context)
+                normalised.warnings.forEach { messageLogger.warning("\($0)") }
+                event = normalised.value
+            }
+            log(event, to: messageLogger)
+            batch.append(event, mnsMessageId: message.messageId)
+            handles.append(message.receiptHandle)
+        }
+        return (batch, handles)
+    }
+
+    private func log(_ event: LedgerEvent, to logger: Logger) {
+        switch event {
+        case .receipt(let receipt):
+            logger.debug("receipt", metadata: [LogKeys.smsBizId: "\(receipt.bizId)",
+                                               LogKeys.smsOutId: "\(receipt.outId ?? "")",
+                                               LogKeys.smsPhone: "\(receipt.phoneNumber ?? "")",
+                                               LogKeys.smsStatusCode: "\(receipt.providerCode)"])
+        case .inbound(let reply):
+            logger.debug("reply", metadata: [LogKeys.smsPhone: "\(reply.phoneNumber)"])
+        case .quarantine(let entry):
+            logger.warning("quarantined: \(entry.reason)")
+        }
+    }
+
+    private func classify(_ error: any Error) -> ConsumeFailure {
+        if let error = error as? SourceError { return ConsumeFailure(error.kind, error.message) }
+        if error is CancellationError { return ConsumeFailure(.transient, "receive cancelled") }
+        return ConsumeFailure(.transient, "\(error)")
+    }
+}

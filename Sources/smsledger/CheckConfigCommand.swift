@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+import SMSLedgerConfig
+import SMSLedgerDaemon
+
+struct CheckConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate a configuration file and print the effective configuration.",
+        discussion: """
+            Applies SMSLEDGER_<SECTION>_<KEY> environment overrides and resolves secrets exactly \
+            as `smsledger run` would. Prints the effective configuration with secrets masked and \
+            exits 0, or prints every error (file, key and line) and exits 78 (EX_CONFIG).
+            """)
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The configuration file.", valueName: "file"))
+    var config: String = "/etc/smsledger/smsledger.toml"
+
+    func run() throws {
+        do {
+            let loaded = try ConfigLoader.load(path: config, environment: ProcessInfo.processInfo.environment)
+            for warning in loaded.warnings { FileOutput.standardError("warning: \(warning)\n") }
+            FileOutput.standardOutput(ConfigLoader.effectiveConfigText(loaded.configuration))
+        } catch {
+            FileOutput.standardError("\(error)\n")
+            throw ExitCode(ConfigurationErrors.exitCode)
+        }
+    }
+}

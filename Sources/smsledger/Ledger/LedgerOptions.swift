@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import LedgerStore
+import SMSLedgerConfig
+import SMSLedgerCore
+
+/// Options shared by the commands that read the ledger.
+struct LedgerOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: ArgumentHelp("The configuration file naming the ledger.", valueName: "file"))
+    var config: String = "/etc/smsledger/smsledger.toml"
+
+    @Option(help: ArgumentHelp("Read this ledger file instead of the one in the configuration.", valueName: "path"))
+    var store: String?
+
+    @Option(help: "Only this phone number.")
+    var phone: String?
+
+    @Option(name: .customLong("biz-id"), help: "Only this send (Alibaba BizId / TeleSign reference_id).")
+    var bizId: String?
+
+    @Option(name: .customLong("out-id"), help: "Only this sender's id (Alibaba OutId / TeleSign external_id).")
+    var outId: String?
+
+    @Option(help: ArgumentHelp("Only this state: pending, delivered, failed, expired or unknown.", valueName: "state"))
+    var state: DeliveryState?
+
+    @Option(help: ArgumentHelp("""
+        From this time: RFC 3339 (2026-11-23T08:00:00Z), a date (2026-11-23, UTC), or an age \
+        (30m, 6h, 7d ago).
+        """, valueName: "time"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Up to this time (same forms as --since).", valueName: "time"))
+    var until: String?
+
+    @Option(help: "At most this many rows, newest first.")
+    var limit: Int = 50
+
+    @Flag(help: "One JSON object per line (snake_case fields) instead of a table.")
+    var json = false
+
+    func validate() throws {
+        guard (1...1_000_000).contains(limit) else { throw ValidationError("--limit must be in 1...1000000") }
+        if let since { _ = try TimeArgument.parse(since, option: "--since") }
+        if let until { _ = try TimeArgument.parse(until, option: "--until") }
+    }
+
+    func query(now: Date = Date()) throws -> LedgerQuery {
+        LedgerQuery(phoneNumber: phone, bizId: bizId, outId: outId, state: state,
+                    from: try since.map { try TimeArgument.parse($0, option: "--since", now: now) },
+                    to: try until.map { try TimeArgument.parse($0, option: "--until", now: now) },
+                    limit: limit)
+    }
+
+    /// Opens the ledger read-only: reading never creates or changes a file.
+    func openStore() throws -> SQLiteLedgerStore {
+        let path: String
+        if let store {
+            path = store
+        } else {
+            do {
+                path = try ConfigLoader.load(path: config, environment: ProcessInfo.processInfo.environment)
+                    .configuration.store.path
+            } catch {
+                throw CLIError("\(error)\n(or name the ledger file with --store PATH)", exitCode: ConfigurationErrors.exitCode)
+            }
+        }
+        do {
+            return try SQLiteLedgerStore(readOnlyAt: path)
+        } catch {
+            throw CLIError("cannot open the ledger at \(path) read-only: \(error)", exitCode: 66)
+        }
+    }
+}
+
+extension DeliveryState: ExpressibleByArgument {}
+
+/// A failure with a message for the terminal and a distinct exit code.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    var exitCode: Int32
+
+    init(_ description: String, exitCode: Int32 = 1) {
+        self.description = description
+        self.exitCode = exitCode
+    }
+}
+
+enum TimeArgument {
+    static func parse(_ text: String, option: String, now: Date = Date()) throws -> Date {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let last = trimmed.last, let unit = ["s": 1.0, "m": 60, "h": 3600, "d": 86400][String(last)],
+           let amount = Double(trimmed.dropLast()), amount >= 0 {
+            return now.addingTimeInterval(-amount * unit)
+        }
+        let iso = ISO8601DateFormatter()
+        if let date = iso.date(from: trimmed) { return date }
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = iso.date(from: trimmed) { return date }
+        iso.formatOptions = [.withFullDate]
+        if let date = iso.date(from: trimmed) { return date }
+        throw ValidationError("\(option) '\(text)' is not a time: use 2026-11-23T08:00:00Z, 2026-11-23, or an age like 6h")
+    }
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The whole test suite, as README.md gives it: Swift tests, the official-SDK interop tests against
+# the emulator, and the systemd checks (unit verification, real journald, real service manager).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages the build and the tests need (a fresh Debian 12 lacks the -dev ones).
+export DEBIAN_FRONTEND=noninteractive
+packages=(libsqlite3-dev libsystemd-dev pkg-config systemd sqlite3 python3 python3-venv)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "tests: installing ${missing[*]}"
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+
+echo "== swift build"
+swift build --build-tests
+bin="$(swift build --show-bin-path)/smsledger"
+
+# Swift Testing prints one line per test; keep the log and show failures plus the summary.
+run_swift_tests() {
+    local log="$1"; shift
+    set +e
+    "$@" >"$log" 2>&1
+    local rc=$?
+    set -e
+    grep -E "(✘|failed|error:|Test run with|Executed [0-9]+ tests)" "$log" | tail -n 60 || true
+    return $rc
+}
+
+echo "== swift test (TZ=UTC)"
+TZ=UTC run_swift_tests .build/swift-test.log swift test --skip-build
+
+echo "== time-zone sensitive tests again under TZ=America/Los_Angeles"
+TZ=America/Los_Angeles run_swift_tests .build/swift-test-la.log \
+    swift test --skip-build --filter 'BeijingTime|Normaliser|TokenLifetime'
+
+if [ -d Tests/Interop ]; then
+    echo "== official Alibaba Cloud Python SDKs against the emulator"
+    venv="${SMSLEDGER_VENV:-.build/interop-venv}"
+    [ -x "$venv/bin/pytest" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q -r Tests/Interop/requirements.txt; }
+    SMSLEDGER_BIN="$bin" "$venv/bin/pytest" -q Tests/Interop
+fi
+
+if [ -x systemd/check-unit.sh ]; then
+    echo "== systemd unit checks"
+    SMSLEDGER_BIN="$bin" systemd/check-unit.sh
+fi
+for t in systemd/tests/*.sh; do
+    [ -x "$t" ] || continue
+    echo "== $t"
+    SMSLEDGER_BIN="$bin" "$t"
+done
+echo "== all test stages passed"

@@ -15,5 +15,5 @@ struct SMSLedgerCommand: AsyncParsableCommand {
             Then:        smsledger check-config --config Config/smsledger.toml
             """,
         subcommands: [RunCommand.self, CheckConfigCommand.self, ReceiptsCommand.self, RepliesCommand.self,
-                      SendsCommand.self, QuarantineCommand.self, EmulatorCommand.self])
+                      SendsCommand.self, QuarantineCommand.self, EmulatorCommand.self, DemoCommand.self])
 }

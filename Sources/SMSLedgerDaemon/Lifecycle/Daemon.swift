@@ -27,7 +27,9 @@ public final class Daemon: Sendable {
     private let configPath: String
     private let environment: [String: String]
     private let notifier: SystemdNotifier
-    private let logger = Logger(label: "smsledger")
+    /// Made on use: a `Logger` created before `LoggingSetup.bootstrap` would keep swift-log's
+    /// default handler for good.
+    private var logger: Logger { Logger(label: "smsledger") }
     private let state = Mutex<RunState?>(nil)
 
     private struct RunState: Sendable {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SMSLedgerDaemon
 import LedgerStore
 import SMSLedgerCore
 

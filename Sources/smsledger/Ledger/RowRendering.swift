@@ -2,17 +2,19 @@ import Foundation
 import SMSLedgerDaemon
 
 enum RowRendering {
-    private static let iso: ISO8601DateFormatter = {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f
-    }()
+    /// RFC 3339 with milliseconds, UTC. A formatter per call: output is small and formatters
+    /// are not Sendable.
+    static func rfc3339(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
 
     /// JSON-ready value: dates as RFC 3339, bodies as UTF-8 text (base64 under `_base64` when not text).
     static func jsonValue(_ value: Any?) -> Any {
         switch value {
         case nil: return NSNull()
-        case let date as Date: return iso.string(from: date)
+        case let date as Date: return rfc3339(date)
         case let data as Data: return String(data: data, encoding: .utf8) ?? data.base64EncodedString()
         case let some?: return some
         }
@@ -21,7 +23,7 @@ enum RowRendering {
     static func text(_ value: Any?) -> String {
         switch value {
         case nil: return "-"
-        case let date as Date: return iso.string(from: date).replacingOccurrences(of: "T", with: " ")
+        case let date as Date: return rfc3339(date).replacingOccurrences(of: "T", with: " ")
         case let bool as Bool: return bool ? "yes" : "no"
         case let data as Data: return String(data: data, encoding: .utf8) ?? "<\(data.count) bytes>"
         case let some?: return "\(some)"

@@ -1,0 +1,117 @@
+import AsyncHTTPClient
+import Foundation
+
+/// ``HTTPTransport`` over one shared async-http-client `HTTPClient`.
+///
+/// One instance serves the whole daemon (Dybaseapi, Dysmsapi and every MNS poller), so keep-alive
+/// connections are reused and the pool limit is the one place that caps connections per host.
+/// Each MNS long poll holds a connection for up to `waitseconds`, so the per-host limit must be at
+/// least (pollers per queue × queues) plus room for deletes; the default of 16 allows for that.
+///
+/// Call ``shutdown()`` before the process exits: async-http-client asserts on a client that is
+/// released while still running.
+public final class AsyncHTTPClientTransport: HTTPTransport {
+    public struct Configuration: Sendable {
+        /// Connections per host the pool keeps; long polls each hold one for the whole wait.
+        public var connectionsPerHost: Int
+        public var connectTimeout: Duration
+        /// How long an idle keep-alive connection is kept.
+        public var idleTimeout: Duration
+        /// The largest answer accepted. A batch of 16 MNS messages of 64 KiB each is about 1.5 MiB.
+        public var maxResponseBytes: Int
+
+        public init(connectionsPerHost: Int = 16, connectTimeout: Duration = .seconds(10),
+                    idleTimeout: Duration = .seconds(60), maxResponseBytes: Int = 8 << 20) {
+            self.connectionsPerHost = connectionsPerHost
+            self.connectTimeout = connectTimeout
+            self.idleTimeout = idleTimeout
+            self.maxResponseBytes = maxResponseBytes
+        }
+    }
+
+    private let client: HTTPClient
+    private let maxResponseBytes: Int
+
+    public init(configuration: Configuration = Configuration()) {
+        var config = HTTPClient.Configuration()
+        // No global read timeout: a long poll is silent for up to 30 s by design. Each request
+        // gets its own deadline in `execute` instead.
+        config.timeout = .init(connect: .nanoseconds(configuration.connectTimeout.nanosecondsClamped), read: nil)
+        config.connectionPool = .init(
+            idleTimeout: .nanoseconds(configuration.idleTimeout.nanosecondsClamped),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.connectionsPerHost)
+        // A redirect would be resent unsigned for the new target; the services never redirect.
+        config.redirectConfiguration = .disallow
+        config.httpVersion = .http1Only
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        maxResponseBytes = configuration.maxResponseBytes
+    }
+
+    public func execute(_ request: TransportRequest, timeout: Duration) async throws -> TransportResponse {
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = .init(rawValue: request.method)
+        for header in request.headers {
+            outgoing.headers.add(name: header.name, value: header.value)
+        }
+        if let body = request.body {
+            outgoing.body = .bytes(body)
+        }
+        do {
+            let response = try await client.execute(outgoing, timeout: .nanoseconds(timeout.nanosecondsClamped))
+            let buffer = try await response.body.collect(upTo: maxResponseBytes)
+            return TransportResponse(
+                status: Int(response.status.code),
+                headers: response.headers.map { (name: $0.name, value: $0.value) },
+                body: Data(buffer.readableBytesView))
+        } catch {
+            throw Self.transportError(error)
+        }
+    }
+
+    /// Stops the client; pending requests fail. Call once, before exit.
+    public func shutdown() async throws {
+        try await client.shutdown()
+    }
+
+    /// Maps whatever async-http-client or NIO threw to a transient ``AlibabaError``.
+    ///
+    /// Every failure without an HTTP answer is worth retrying: the request may not have reached the
+    /// service, and the operations we send are safe to repeat (receives time out, deletes and
+    /// visibility changes are idempotent at worst). Cancellation is passed through untouched.
+    static func transportError(_ error: any Error) -> any Error {
+        if error is CancellationError { return error }
+        if let alibaba = error as? AlibabaError { return alibaba }
+        if let client = error as? HTTPClientError {
+            switch client {
+            case .cancelled: return CancellationError()
+            case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .tlsHandshakeTimeout,
+                 .getConnectionFromPoolTimeout:
+                return transient(AlibabaError.Code.timeout, String(describing: client))
+            case .remoteConnectionClosed:
+                return transient(AlibabaError.Code.connectionReset, String(describing: client))
+            default:
+                break
+            }
+        }
+        // NIO's own errors (IOError, NIOConnectionError, ChannelError) are named through their text so
+        // this module needs no direct NIO dependency.
+        let text = String(describing: error)
+        let lower = text.lowercased()
+        let code: String
+        if lower.contains("refused") {
+            code = AlibabaError.Code.connectionRefused
+        } else if lower.contains("reset") || lower.contains("broken pipe") || lower.contains("ioonclosedchannel")
+                    || lower.contains("eof") {
+            code = AlibabaError.Code.connectionReset
+        } else if lower.contains("timeout") || lower.contains("timed out") {
+            code = AlibabaError.Code.timeout
+        } else {
+            code = AlibabaError.Code.transport
+        }
+        return transient(code, text)
+    }
+
+    private static func transient(_ code: String, _ message: String) -> AlibabaError {
+        AlibabaError(kind: .transient, code: code, message: message)
+    }
+}

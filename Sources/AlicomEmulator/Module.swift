@@ -1,1 +1,0 @@
-// Module AlicomEmulator: implementation lands with its issue.

@@ -1,1 +1,0 @@
-// Module HTTPServing: implementation lands with its issue.

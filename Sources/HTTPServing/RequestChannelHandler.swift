@@ -1,0 +1,122 @@
+import NIOCore
+import NIOHTTP1
+
+/// Sent down a connection's pipeline when the server starts a graceful shutdown.
+struct QuiesceEvent: Sendable {}
+
+/// Collects one request (head, body, end), hands it to the async handler and writes the answer.
+///
+/// NIO's pipelining helper sits in front, so at most one request per connection is in flight and
+/// pipelined requests wait their turn. Bodies above the limit are discarded and answered with 413,
+/// then the connection is closed, so a large upload cannot grow memory.
+final class RequestChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum State {
+        case idle
+        case receiving(HTTPRequestHead, ByteBuffer)
+        case discarding(HTTPRequestHead)
+        case responding
+    }
+
+    private let handler: HTTPRequestHandler
+    private let maxBodyBytes: Int
+    private var state = State.idle
+    private var quiescing = false
+
+    init(handler: @escaping HTTPRequestHandler, maxBodyBytes: Int) {
+        self.handler = handler
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch (unwrapInboundIn(data), state) {
+        case (.head(let head), .idle):
+            let declared = head.headers.first(name: "content-length").flatMap(Int.init) ?? 0
+            state = declared > maxBodyBytes
+                ? .discarding(head)
+                : .receiving(head, context.channel.allocator.buffer(capacity: max(0, declared)))
+        case (.body(var chunk), .receiving(let head, var body)):
+            if body.readableBytes + chunk.readableBytes > maxBodyBytes {
+                state = .discarding(head)
+            } else {
+                state = .responding  // drop the reference so `body` stays uniquely owned
+                body.writeBuffer(&chunk)
+                state = .receiving(head, body)
+            }
+        case (.end, .receiving(let head, let body)):
+            state = .responding
+            dispatch(head: head, body: body, context: context)
+        case (.end, .discarding(let head)):
+            state = .responding
+            var response = HTTPServerResponse(status: 413, body: "request body too large\n")
+            response.headers.add(name: "Connection", value: "close")
+            write(response, keepAlive: false, version: head.version, context: context)
+        case (.body, .discarding):
+            break
+        default:
+            print("OUT OF ORDER", unwrapInboundIn(data), state)
+            context.close(promise: nil)
+        }
+    }
+
+    private func dispatch(head: HTTPRequestHead, body: ByteBuffer, context: ChannelHandlerContext) {
+        let request = HTTPServerRequest(
+            method: head.method.rawValue, target: head.uri,
+            headers: HTTPHeaderFields(head.headers.map { (name: $0.name, value: $0.value) }),
+            body: body, remoteAddress: context.channel.remoteAddress.map(Self.describe))
+        let promise = context.eventLoop.makePromise(of: HTTPServerResponse.self)
+        let handler = self.handler
+        promise.completeWithTask { await handler(request) }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let keepAlive = head.isKeepAlive
+        let version = head.version
+        promise.futureResult.whenSuccess { response in
+            let (this, context) = bound.value
+            switch response.disposition {
+            case .respond: this.write(response, keepAlive: keepAlive, version: version, context: context)
+            case .dropConnection: context.close(promise: nil)
+            }
+        }
+    }
+
+    private func write(_ response: HTTPServerResponse, keepAlive: Bool, version: HTTPVersion,
+                       context: ChannelHandlerContext) {
+        let keepOpen = keepAlive && !quiescing
+            && !(response.headers["Connection"]?.caseInsensitiveEquals("close") ?? false)
+        var headers = HTTPHeaders(response.headers.fields.map { ($0.name, $0.value) })
+        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.readableBytes))
+        if !keepOpen { headers.replaceOrAdd(name: "Connection", value: "close") }
+        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status),
+                                    headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if response.body.readableBytes > 0 {
+            context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
+        }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        state = .idle
+        if !keepOpen {
+            let channel = context.channel
+            done.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is QuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        quiescing = true
+        if case .idle = state { context.close(promise: nil) }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    private static func describe(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress else { return address.description }
+        return address.protocol == .inet6 ? "[\(ip)]:\(address.port ?? 0)" : "\(ip):\(address.port ?? 0)"
+    }
+}

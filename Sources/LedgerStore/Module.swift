@@ -1,1 +1,0 @@
-// Module LedgerStore: implementation lands with its issue.

@@ -1,0 +1,80 @@
+import Foundation
+
+/// Group commit: batches that arrive while the writer is busy are written together in one
+/// transaction, so several pollers share one fsync instead of queueing for one each.
+///
+/// With `synchronous=FULL` a commit costs an fsync (milliseconds on most disks); one transaction per
+/// batch would cap the ledger at a few hundred batches per second however many pollers run. Each
+/// caller still gets its own ``CommitSummary`` and returns only after the shared commit is durable.
+/// If the shared transaction fails, its batches are retried one transaction each, so one bad batch
+/// fails only its own caller.
+///
+/// `@unchecked Sendable`: the only mutable state, `waiting` and `drainScheduled`, is guarded by `lock`.
+final class GroupCommit: @unchecked Sendable {
+    private typealias Waiter = (batch: LedgerBatch, continuation: CheckedContinuation<CommitSummary, any Error>)
+
+    /// Upper bound on batches per shared transaction, to keep one transaction (and its WAL growth)
+    /// bounded when a burst arrives.
+    static let maxBatchesPerTransaction = 64
+
+    private let writer: ConnectionQueue
+    private let lock = NSLock()
+    private var waiting: [Waiter] = []
+    private var drainScheduled = false
+
+    init(writer: ConnectionQueue) {
+        self.writer = writer
+    }
+
+    func commit(_ batch: LedgerBatch) async throws -> CommitSummary {
+        try await withCheckedThrowingContinuation { continuation in
+            let mustSchedule = lock.withLock {
+                waiting.append((batch, continuation))
+                defer { drainScheduled = true }
+                return !drainScheduled
+            }
+            if mustSchedule { scheduleDrain() }
+        }
+    }
+
+    private func scheduleDrain() {
+        writer.submit { connection in self.drain(connection) }
+    }
+
+    /// Runs on the writer's queue: takes what is waiting and writes it.
+    private func drain(_ connection: SQLiteConnection?) {
+        let (group, more): ([Waiter], Bool) = lock.withLock {
+            let taken = Array(waiting.prefix(Self.maxBatchesPerTransaction))
+            waiting.removeFirst(taken.count)
+            // Still scheduled while work remains; otherwise the next arrival schedules a new drain.
+            drainScheduled = !waiting.isEmpty
+            return (taken, drainScheduled)
+        }
+        if more { scheduleDrain() }
+        guard !group.isEmpty else { return }
+        guard let connection else {
+            for waiter in group { waiter.continuation.resume(throwing: StoreError.closed) }
+            return
+        }
+        write(group, on: connection)
+    }
+
+    private func write(_ group: [Waiter], on connection: SQLiteConnection) {
+        do {
+            let summaries = try connection.transaction {
+                try group.map { try BatchWriter(connection: connection).write($0.batch) }
+            }
+            for (waiter, summary) in zip(group, summaries) { waiter.continuation.resume(returning: summary) }
+        } catch {
+            guard group.count > 1 else {
+                group.first?.continuation.resume(throwing: error)
+                return
+            }
+            for waiter in group {
+                waiter.continuation.resume(with: Result {
+                    try connection.transaction { try BatchWriter(connection: connection).write(waiter.batch) }
+                })
+            }
+        }
+    }
+}

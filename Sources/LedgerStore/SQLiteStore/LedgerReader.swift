@@ -1,0 +1,171 @@
+import Foundation
+import SMSLedgerCore
+
+/// Runs ``LedgerQuery`` reads and turns rows back into domain values.
+///
+/// The SQL of a query depends only on which filters are set, so there are few distinct texts and
+/// each is prepared once and reused from the connection's cache.
+struct LedgerReader {
+    let connection: SQLiteConnection
+
+    func receipts(_ query: LedgerQuery) throws -> [StoredReceipt] {
+        var filter = Filter(timeColumn: "received_at", query: query)
+        filter.match("phone_number", query.phoneNumber)
+        filter.match("biz_id", query.bizId)
+        filter.match("out_id", query.outId)
+        filter.match("state", query.state?.rawValue)
+        filter.match("provider", query.provider?.rawValue)
+        filter.match("source", query.source?.rawValue)
+        return try select(SQL.receiptColumns, from: "receipts", filter, order: "received_at DESC, id DESC",
+                          limit: query.limit, row: receipt)
+    }
+
+    func replies(_ query: LedgerQuery) throws -> [StoredReply] {
+        var filter = Filter(timeColumn: "received_at", query: query)
+        filter.match("phone_number", query.phoneNumber)
+        return try select(SQL.replyColumns, from: "replies", filter, order: "received_at DESC, id DESC",
+                          limit: query.limit, row: reply)
+    }
+
+    func sends(_ query: LedgerQuery) throws -> [TrackedSend] {
+        var filter = Filter(timeColumn: "sent_at", query: query)
+        filter.match("phone_number", query.phoneNumber)
+        filter.match("biz_id", query.bizId)
+        filter.match("out_id", query.outId)
+        filter.match("state", query.state?.rawValue)
+        filter.match("provider", query.provider?.rawValue)
+        return try select(SQL.sendColumns, from: "sends", filter, order: "sent_at DESC, id DESC",
+                          limit: query.limit, row: send)
+    }
+
+    func quarantine(_ query: LedgerQuery) throws -> [StoredQuarantine] {
+        var filter = Filter(timeColumn: "last_seen", query: query)
+        filter.match("source", query.source?.rawValue)
+        return try select(SQL.quarantineColumns, from: "quarantine", filter, order: "last_seen DESC, id DESC",
+                          limit: query.limit, row: quarantined)
+    }
+
+    func dueSends(now: Date, limit: Int) throws -> [TrackedSend] {
+        try connection.withStatement(SQL.dueSends) { statement in
+            try statement.bind(now, at: 1)
+            try statement.bind(Int64(max(0, limit)), at: 2)
+            return try rows(statement, send)
+        }
+    }
+
+    func counts() throws -> LedgerCounts {
+        try connection.withStatement(SQL.counts) { statement in
+            guard try statement.step() else { return LedgerCounts() }
+            return LedgerCounts(receipts: Int(statement.int64(0)), replies: Int(statement.int64(1)),
+                                sends: Int(statement.int64(2)), openSends: Int(statement.int64(3)),
+                                quarantine: Int(statement.int64(4)))
+        }
+    }
+
+    // MARK: Building and running
+
+    /// The WHERE clause of a query and the values to bind to it, in order.
+    private struct Filter {
+        var clauses: [String] = []
+        var values: [Value] = []
+
+        enum Value {
+            case text(String)
+            case integer(Int64)
+        }
+
+        init(timeColumn: String, query: LedgerQuery) {
+            if let from = query.from { add("\(timeColumn) >= ?", .integer(Millis.from(from))) }
+            if let to = query.to { add("\(timeColumn) < ?", .integer(Millis.from(to))) }
+        }
+
+        mutating func match(_ column: String, _ value: String?) {
+            if let value { add("\(column) = ?", .text(value)) }
+        }
+
+        private mutating func add(_ clause: String, _ value: Value) {
+            clauses.append(clause)
+            values.append(value)
+        }
+    }
+
+    private func select<Row>(_ columns: String, from table: String, _ filter: Filter, order: String,
+                             limit: Int, row: (SQLiteStatement) throws -> Row) throws -> [Row] {
+        let condition = filter.clauses.isEmpty ? "" : " WHERE " + filter.clauses.joined(separator: " AND ")
+        let sql = "SELECT \(columns) FROM \(table)\(condition) ORDER BY \(order) LIMIT ?"
+        return try connection.withStatement(sql) { statement in
+            var index: Int32 = 1
+            for value in filter.values {
+                switch value {
+                case .text(let text): try statement.bind(text, at: index)
+                case .integer(let number): try statement.bind(number, at: index)
+                }
+                index += 1
+            }
+            // A negative LIMIT means "no limit" to SQLite; a caller's negative limit means nothing.
+            try statement.bind(Int64(max(0, limit)), at: index)
+            return try rows(statement, row)
+        }
+    }
+
+    private func rows<Row>(_ statement: SQLiteStatement, _ row: (SQLiteStatement) throws -> Row) throws -> [Row] {
+        var result: [Row] = []
+        while try statement.step() {
+            result.append(try row(statement))
+        }
+        return result
+    }
+
+    // MARK: Rows
+
+    private func receipt(_ s: SQLiteStatement) throws -> StoredReceipt {
+        let id = s.int64(0)
+        let status = DeliveryStatus(state: try decode(s, 6, id, "receipts", DeliveryState.init), isFinal: s.bool(7),
+                                    retryable: s.optionalBool(8))
+        let receipt = DeliveryReceipt(
+            provider: try decode(s, 1, id, "receipts", Provider.init), source: try decode(s, 2, id, "receipts", EventSource.init),
+            bizId: s.string(3), outId: s.optionalString(4), phoneNumber: s.optionalString(5), status: status,
+            providerCode: s.string(9), providerText: s.optionalString(10), sentAt: s.optionalDate(11),
+            reportedAt: s.optionalDate(12), smsSize: s.optionalInt(13), rawBody: s.data(14))
+        return StoredReceipt(id: id, receipt: receipt, mnsMessageId: s.optionalString(15), receivedAt: s.date(16))
+    }
+
+    private func reply(_ s: SQLiteStatement) throws -> StoredReply {
+        let message = InboundMessage(phoneNumber: s.string(1), content: s.string(2), sentAt: s.date(3),
+                                     destCode: s.string(4), sequenceId: s.string(5), signName: s.optionalString(6),
+                                     rawBody: s.data(7))
+        return StoredReply(id: s.int64(0), message: message, mnsMessageId: s.optionalString(8), receivedAt: s.date(9))
+    }
+
+    private func send(_ s: SQLiteStatement) throws -> TrackedSend {
+        let id = s.int64(0)
+        let key = SendKey(provider: try decode(s, 1, id, "sends", Provider.init), bizId: s.string(2),
+                          phoneNumber: s.string(3))
+        let status = DeliveryStatus(state: try decode(s, 9, id, "sends", DeliveryState.init), isFinal: s.bool(10),
+                                    retryable: s.optionalBool(11))
+        return TrackedSend(id: id, key: key, outId: s.optionalString(4), sentAt: s.optionalDate(5),
+                           templateCode: s.optionalString(6), signName: s.optionalString(7), tracked: s.bool(8),
+                           status: status, providerCode: s.optionalString(12), lastReportAt: s.optionalDate(13),
+                           nextCheckAt: s.optionalDate(14), checkCount: s.optionalInt(15) ?? 0,
+                           lastCheckedAt: s.optionalDate(16), closedReason: s.optionalString(17))
+    }
+
+    private func quarantined(_ s: SQLiteStatement) throws -> StoredQuarantine {
+        let id = s.int64(0)
+        let entry = QuarantineEntry(source: try decode(s, 1, id, "quarantine", EventSource.init), rawBody: s.data(2),
+                                    reason: s.string(4), context: s.optionalString(5))
+        return StoredQuarantine(id: id, entry: entry, digest: [UInt8](s.data(3)).hexString, firstSeen: s.date(6),
+                                lastSeen: s.date(7), count: s.optionalInt(8) ?? 0)
+    }
+
+    /// Decodes a text column into one of the domain's enums. A value this build does not know (written
+    /// by a newer build, or by hand) is an error naming the row, never a crash or a silent guess.
+    private func decode<T>(_ s: SQLiteStatement, _ column: Int32, _ id: Int64, _ table: String,
+                           _ make: (String) -> T?) throws -> T {
+        let text = s.string(column)
+        guard let value = make(text) else {
+            throw StoreError(.incompatible, message: "\(table) row \(id) has an unknown value '\(text)'")
+        }
+        return value
+    }
+}

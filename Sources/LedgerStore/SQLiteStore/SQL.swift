@@ -1,0 +1,120 @@
+/// The fixed statements of the SQLite ledger, in one place so the schema and its uses can be read
+/// side by side. Each string is the key of a cached prepared statement.
+enum SQL {
+    static let insertReceipt = """
+        INSERT INTO receipts (dedupe_key, provider, source, biz_id, out_id, phone_number, state, is_final,
+            retryable, provider_code, provider_text, sent_at, reported_at, sms_size, raw_body, mns_message_id,
+            received_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+        ON CONFLICT (dedupe_key) DO NOTHING
+        """
+
+    static let insertReply = """
+        INSERT INTO replies (dedupe_key, phone_number, content, sent_at, dest_code, sequence_id, sign_name,
+            raw_body, mns_message_id, received_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+        ON CONFLICT (dedupe_key) DO NOTHING
+        """
+
+    /// Returns the row's count after the statement: 1 means the body is new.
+    static let upsertQuarantine = """
+        INSERT INTO quarantine (source, raw_body, sha256, reason, context, first_seen, last_seen, count)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 1)
+        ON CONFLICT (sha256) DO UPDATE SET count = count + 1, last_seen = max(last_seen, excluded.last_seen)
+        RETURNING count
+        """
+
+    // MARK: Sends
+
+    /// Columns as read by `SendRow`.
+    static let findSend = """
+        SELECT id, tracked, state, is_final, last_report_at FROM sends
+        WHERE provider = ?1 AND biz_id = ?2 AND phone_number = ?3
+        """
+
+    static let findSendAnyPhone = """
+        SELECT id, tracked, state, is_final, last_report_at FROM sends
+        WHERE provider = ?1 AND biz_id = ?2 LIMIT 2
+        """
+
+    static let insertOrphanSend = """
+        INSERT INTO sends (provider, biz_id, phone_number, out_id, sent_at, tracked, state, is_final, retryable,
+            provider_code, last_report_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10)
+        """
+
+    /// A final state stops the checks; the send's own facts are only filled in, never erased.
+    static let moveSend = """
+        UPDATE sends SET state = ?4, is_final = ?5, retryable = ?6, provider_code = ?7, last_report_at = ?8,
+            next_check_at = CASE WHEN ?5 THEN NULL ELSE next_check_at END,
+            out_id = COALESCE(out_id, ?2), sent_at = COALESCE(sent_at, ?3)
+        WHERE id = ?1
+        """
+
+    static let insertTrackedSend = """
+        INSERT INTO sends (provider, biz_id, phone_number, out_id, sent_at, template_code, sign_name, tracked,
+            state, is_final, next_check_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, 'pending', 0, ?8)
+        """
+
+    /// Tracking a row known only from receipts takes the send's own facts (they come from the sender,
+    /// not from a carrier report) and schedules the first check unless a receipt already closed it.
+    /// Tracking a tracked row again only fills in what is missing. (Right-hand sides see old values.)
+    static let trackExistingSend = """
+        UPDATE sends SET
+            phone_number  = ?2,
+            out_id        = CASE WHEN tracked = 1 THEN COALESCE(out_id, ?3) ELSE COALESCE(?3, out_id) END,
+            sent_at       = CASE WHEN tracked = 1 THEN COALESCE(sent_at, ?4) ELSE COALESCE(?4, sent_at) END,
+            template_code = COALESCE(template_code, ?5),
+            sign_name     = COALESCE(sign_name, ?6),
+            next_check_at = CASE WHEN tracked = 1 THEN next_check_at WHEN is_final = 1 THEN NULL ELSE ?7 END,
+            tracked       = 1
+        WHERE id = ?1
+        """
+
+    static let sendColumns = """
+        id, provider, biz_id, phone_number, out_id, sent_at, template_code, sign_name, tracked, state, is_final,
+        retryable, provider_code, last_report_at, next_check_at, check_count, last_checked_at, closed_reason
+        """
+
+    /// Served by the partial index `sends_due`, whatever the number of closed sends.
+    static let dueSends = """
+        SELECT \(sendColumns) FROM sends
+        WHERE is_final = 0 AND tracked = 1 AND next_check_at <= ?1
+        ORDER BY next_check_at LIMIT ?2
+        """
+
+    static let scheduleCheck = """
+        UPDATE sends SET check_count = check_count + 1, last_checked_at = ?4,
+            next_check_at = CASE WHEN is_final = 1 THEN NULL ELSE ?5 END
+        WHERE provider = ?1 AND biz_id = ?2 AND phone_number = ?3
+        """
+
+    /// Closing never overrides a final state that a receipt set in the meantime.
+    static let closeSend = """
+        UPDATE sends SET check_count = check_count + 1, last_checked_at = ?4, next_check_at = NULL,
+            closed_reason = CASE WHEN is_final = 1 THEN closed_reason ELSE ?5 END,
+            retryable     = CASE WHEN is_final = 1 THEN retryable ELSE NULL END,
+            state         = CASE WHEN is_final = 1 THEN state ELSE 'unknown' END,
+            is_final      = 1
+        WHERE provider = ?1 AND biz_id = ?2 AND phone_number = ?3
+        """
+
+    static let counts = """
+        SELECT (SELECT count(*) FROM receipts), (SELECT count(*) FROM replies), (SELECT count(*) FROM sends),
+            (SELECT count(*) FROM sends WHERE is_final = 0 AND tracked = 1), (SELECT count(*) FROM quarantine)
+        """
+
+    // MARK: Queries
+
+    static let receiptColumns = """
+        id, provider, source, biz_id, out_id, phone_number, state, is_final, retryable, provider_code,
+        provider_text, sent_at, reported_at, sms_size, raw_body, mns_message_id, received_at
+        """
+
+    static let replyColumns = """
+        id, phone_number, content, sent_at, dest_code, sequence_id, sign_name, raw_body, mns_message_id, received_at
+        """
+
+    static let quarantineColumns = "id, source, raw_body, sha256, reason, context, first_seen, last_seen, count"
+}

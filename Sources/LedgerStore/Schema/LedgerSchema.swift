@@ -1,0 +1,161 @@
+import CSQLite
+
+/// One numbered step of the schema. Steps are applied in order, each in its own transaction together
+/// with the `PRAGMA user_version` bump, so a crash mid-migration leaves the previous version intact.
+///
+/// Never edit a released step: add a new one. The ledger may be years old when a new build opens it.
+struct Migration: Sendable {
+    let version: Int64
+    let summary: String
+    let sql: String
+}
+
+/// The ledger's tables and how a file gets from any older version to the current one.
+///
+/// Times are integer milliseconds since the epoch (UTC). Booleans are 0/1. `retryable` is NULL when
+/// the provider did not say.
+enum LedgerSchema {
+    /// `PRAGMA application_id`, 'SMSL': tells a ledger apart from any other SQLite file, so the CLI
+    /// pointed at the wrong path refuses instead of reporting an empty ledger.
+    static let applicationID: Int64 = 0x534D_534C
+
+    static let migrations: [Migration] = [
+        Migration(version: 1, summary: "receipts, sends, replies, quarantine", sql: version1),
+    ]
+
+    static var latestVersion: Int64 { migrations.last?.version ?? 0 }
+
+    /// Brings a read-write connection to ``latestVersion``. Running it again is a no-op.
+    static func migrate(_ connection: SQLiteConnection) throws {
+        let current = try checkIdentity(connection)
+        for migration in migrations where migration.version > current {
+            try connection.transaction {
+                // Two processes (the daemon and `smsledger track`, say) may open a new file at the
+                // same moment; the version is read again under the write lock so only one migrates.
+                guard try checkIdentity(connection) < migration.version else { return }
+                try connection.exec(migration.sql)
+                try connection.exec("PRAGMA application_id = \(applicationID)")
+                try connection.exec("PRAGMA user_version = \(migration.version)")
+            }
+        }
+    }
+
+    /// For a read-only connection: the file must already be a ledger at exactly this build's version,
+    /// because a read-only opening cannot migrate it.
+    static func verifyCurrent(_ connection: SQLiteConnection) throws {
+        let current = try checkIdentity(connection)
+        guard current == latestVersion else {
+            throw StoreError(.incompatible, message: current == 0
+                ? "\(connection.path) is not an SMSLedger ledger (no schema)"
+                : "ledger schema \(current) is older than this build's \(latestVersion); "
+                    + "open it read-write once (start the daemon) to migrate it")
+        }
+    }
+
+    /// Returns the schema version, refusing files that belong to another application or to a newer
+    /// build of SMSLedger.
+    private static func checkIdentity(_ connection: SQLiteConnection) throws -> Int64 {
+        let application = try connection.scalarInt("PRAGMA application_id") ?? 0
+        let version = try connection.scalarInt("PRAGMA user_version") ?? 0
+        let tables = try connection.scalarInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table'") ?? 0
+        if application != applicationID && (application != 0 || version != 0 || tables > 0) {
+            throw StoreError(.incompatible, message: "\(connection.path) is not an SMSLedger ledger "
+                + "(application_id \(application), user_version \(version))")
+        }
+        guard version <= latestVersion else {
+            throw StoreError(.incompatible, message: "ledger schema \(version) was written by a newer "
+                + "SMSLedger; this build knows up to \(latestVersion)")
+        }
+        return version
+    }
+
+    private static let version1 = """
+        CREATE TABLE receipts (
+            id             INTEGER PRIMARY KEY,
+            dedupe_key     TEXT    NOT NULL UNIQUE,
+            provider       TEXT    NOT NULL,
+            source         TEXT    NOT NULL,
+            biz_id         TEXT    NOT NULL,
+            out_id         TEXT,
+            phone_number   TEXT,
+            state          TEXT    NOT NULL,
+            is_final       INTEGER NOT NULL,
+            retryable      INTEGER,
+            provider_code  TEXT    NOT NULL,
+            provider_text  TEXT,
+            sent_at        INTEGER,
+            reported_at    INTEGER,
+            sms_size       INTEGER,
+            raw_body       BLOB    NOT NULL,
+            mns_message_id TEXT,
+            received_at    INTEGER NOT NULL
+        );
+        CREATE INDEX receipts_biz_id ON receipts (biz_id);
+        CREATE INDEX receipts_phone ON receipts (phone_number, received_at);
+        CREATE INDEX receipts_out_id ON receipts (out_id) WHERE out_id IS NOT NULL;
+        CREATE INDEX receipts_received_at ON receipts (received_at);
+
+        -- One row per known send. tracked = 0: known only from receipts so far (an orphan receipt
+        -- creates the row; a later track fills it in). phone_number is '' when absent so that the
+        -- UNIQUE constraint also holds for TeleSign sends, which carry no phone.
+        CREATE TABLE sends (
+            id              INTEGER PRIMARY KEY,
+            provider        TEXT    NOT NULL,
+            biz_id          TEXT    NOT NULL,
+            phone_number    TEXT    NOT NULL DEFAULT '',
+            out_id          TEXT,
+            sent_at         INTEGER,
+            template_code   TEXT,
+            sign_name       TEXT,
+            tracked         INTEGER NOT NULL DEFAULT 0,
+            state           TEXT    NOT NULL DEFAULT 'pending',
+            is_final        INTEGER NOT NULL DEFAULT 0,
+            retryable       INTEGER,
+            provider_code   TEXT,
+            last_report_at  INTEGER,
+            next_check_at   INTEGER,
+            check_count     INTEGER NOT NULL DEFAULT 0,
+            last_checked_at INTEGER,
+            closed_reason   TEXT,
+            UNIQUE (provider, biz_id, phone_number)
+        );
+        -- Only open, tracked sends are ever due: keeping the rest out of the index keeps the
+        -- compensation job's query cheap however many closed sends the ledger holds.
+        CREATE INDEX sends_due ON sends (next_check_at) WHERE is_final = 0 AND tracked = 1;
+        CREATE INDEX sends_biz_id ON sends (biz_id);
+        CREATE INDEX sends_phone ON sends (phone_number, sent_at);
+        CREATE INDEX sends_out_id ON sends (out_id) WHERE out_id IS NOT NULL;
+        CREATE INDEX sends_sent_at ON sends (sent_at);
+
+        CREATE TABLE replies (
+            id             INTEGER PRIMARY KEY,
+            dedupe_key     TEXT    NOT NULL UNIQUE,
+            phone_number   TEXT    NOT NULL,
+            content        TEXT    NOT NULL,
+            sent_at        INTEGER NOT NULL,
+            dest_code      TEXT    NOT NULL,
+            sequence_id    TEXT    NOT NULL,
+            sign_name      TEXT,
+            raw_body       BLOB    NOT NULL,
+            mns_message_id TEXT,
+            received_at    INTEGER NOT NULL
+        );
+        CREATE INDEX replies_phone ON replies (phone_number, received_at);
+        CREATE INDEX replies_received_at ON replies (received_at);
+
+        -- sha256 is SHA-256 over source, a zero byte, then raw_body: the same body quarantined again
+        -- bumps count and last_seen instead of adding a row.
+        CREATE TABLE quarantine (
+            id         INTEGER PRIMARY KEY,
+            source     TEXT    NOT NULL,
+            raw_body   BLOB    NOT NULL,
+            sha256     BLOB    NOT NULL UNIQUE,
+            reason     TEXT    NOT NULL,
+            context    TEXT,
+            first_seen INTEGER NOT NULL,
+            last_seen  INTEGER NOT NULL,
+            count      INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX quarantine_last_seen ON quarantine (last_seen);
+        """
+}

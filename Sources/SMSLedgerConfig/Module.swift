@@ -1,1 +1,0 @@
-// Module SMSLedgerConfig: implementation lands with its issue.

@@ -1,1 +1,0 @@
-// Module Systemd: implementation lands with its issue.

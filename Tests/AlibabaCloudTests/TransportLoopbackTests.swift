@@ -1,0 +1,91 @@
+@testable import AlibabaCloud
+import Foundation
+import Testing
+
+/// The real transport against a peer on 127.0.0.1: what goes on the wire, and how failures map.
+@Suite("AsyncHTTPClient transport over loopback", .timeLimit(.minutes(1)))
+struct TransportLoopbackTests {
+    @Test("the request target keeps the raw query text, and the answer comes back whole")
+    func exactRequestTarget() async throws {
+        let peer = try LoopbackPeer(.respond(
+            "HTTP/1.1 404 Not Found\r\nx-mns-request-id: R9\r\nContent-Length: 5\r\nConnection: close\r\n\r\nempty"))
+        defer { peer.stop() }
+        let transport = AsyncHTTPClientTransport()
+        let target = "/queues/q/messages?ReceiptHandle=1-ODU4OTkzNDU5My0x+NzA5/NjE4ODIx==&VisibilityTimeout=60"
+        let response = try await transport.execute(
+            TransportRequest(method: "PUT", url: "http://127.0.0.1:\(peer.port)\(target)",
+                             headers: [(name: "security-token", value: "tok+/=")]),
+            timeout: .seconds(10))
+        try await transport.shutdown()
+        #expect(response.status == 404)
+        #expect(response.header("X-MNS-Request-Id") == "R9")
+        #expect(String(decoding: response.body, as: UTF8.self) == "empty")
+        let head = try #require(peer.requests.first)
+        #expect(head.hasPrefix("PUT \(target) HTTP/1.1\r\n"))
+        #expect(head.contains("security-token: tok+/=\r\n"))
+    }
+
+    @Test("a body is sent with its length")
+    func bodySent() async throws {
+        let peer = try LoopbackPeer(.respond("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"))
+        defer { peer.stop() }
+        let transport = AsyncHTTPClientTransport()
+        let body = Data("<ReceiptHandles><ReceiptHandle>h</ReceiptHandle></ReceiptHandles>".utf8)
+        let response = try await transport.execute(
+            TransportRequest(method: "DELETE", url: "http://127.0.0.1:\(peer.port)/queues/q/messages", body: body),
+            timeout: .seconds(10))
+        try await transport.shutdown()
+        #expect(response.status == 204)
+        let request = try #require(peer.requests.first)
+        #expect(request.lowercased().contains("content-length: \(body.count)\r\n"))
+        #expect(request.hasSuffix(String(decoding: body, as: UTF8.self)))
+    }
+
+    @Test("a peer that never answers ends in a transient timeout")
+    func timeout() async throws {
+        let peer = try LoopbackPeer(.silent)
+        defer { peer.stop() }
+        let transport = AsyncHTTPClientTransport()
+        let error = await #expect(throws: AlibabaError.self) {
+            try await transport.execute(TransportRequest(method: "GET", url: "http://127.0.0.1:\(peer.port)/"),
+                                        timeout: .milliseconds(300))
+        }
+        try await transport.shutdown()
+        #expect(error?.kind == .transient)
+        #expect(error?.code == AlibabaError.Code.timeout)
+    }
+
+    @Test("a reset connection is a transient error")
+    func reset() async throws {
+        let peer = try LoopbackPeer(.reset)
+        defer { peer.stop() }
+        let transport = AsyncHTTPClientTransport()
+        let error = await #expect(throws: AlibabaError.self) {
+            try await transport.execute(TransportRequest(method: "GET", url: "http://127.0.0.1:\(peer.port)/"),
+                                        timeout: .seconds(10))
+        }
+        try await transport.shutdown()
+        #expect(error?.kind == .transient)
+        #expect(error?.isRetryable == true)
+    }
+
+    @Test("a refused connection is a transient error")
+    func refused() async throws {
+        let port = try LoopbackPeer.closedPort()
+        let transport = AsyncHTTPClientTransport()
+        let error = await #expect(throws: AlibabaError.self) {
+            try await transport.execute(TransportRequest(method: "GET", url: "http://127.0.0.1:\(port)/"),
+                                        timeout: .seconds(10))
+        }
+        try await transport.shutdown()
+        #expect(error?.kind == .transient)
+        #expect(error?.code == AlibabaError.Code.connectionRefused)
+    }
+
+    @Test("the request target is the path and query of the URL")
+    func requestTarget() {
+        #expect(TransportRequest(method: "GET", url: "https://h.example/a/b?x=1").requestTarget == "/a/b?x=1")
+        #expect(TransportRequest(method: "GET", url: "https://h.example?x=1").requestTarget == "/?x=1")
+        #expect(TransportRequest(method: "GET", url: "https://h.example").requestTarget == "/")
+    }
+}

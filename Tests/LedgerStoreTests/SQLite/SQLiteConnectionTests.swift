@@ -1,0 +1,77 @@
+import Foundation
+@testable import LedgerStore
+import SMSLedgerCore
+import Testing
+
+@Suite("SQLite ledger: statements, query plans and encodings")
+struct SQLiteConnectionTests {
+    @Test func preparedStatementsAreReusedAcrossBatches() async throws {
+        let ledger = try TemporaryLedger()
+        defer { ledger.remove() }
+        let store = try ledger.open()
+        func batch(_ n: Int) -> LedgerBatch {
+            Sample.batch(receipts: [Sample.receipt(bizId: "r\(n)")], replies: [Sample.reply(sequence: "\(n)")],
+                         quarantine: [Sample.quarantine("q\(n)")], sends: [Sample.send(bizId: "s\(n)")])
+        }
+        _ = try await store.commit(batch(0))
+        let afterFirst = try await store.withWriteConnection { $0.liveStatementCount }
+        for n in 1...20 { _ = try await store.commit(batch(n)) }
+
+        #expect(try await store.withWriteConnection { $0.liveStatementCount } == afterFirst)
+        #expect(try await store.counts().receipts == 21)
+        await store.close()
+    }
+
+    @Test func dueSendsAreSelectedThroughThePartialIndex() async throws {
+        let ledger = try TemporaryLedger()
+        defer { ledger.remove() }
+        let store = try ledger.open()
+        _ = try await store.commit(Sample.batch(sends: (0..<50).map { Sample.send(bizId: "b\($0)") }))
+
+        let plan = try await store.withWriteConnection { connection in
+            try connection.withStatement("EXPLAIN QUERY PLAN " + SQL.dueSends) { statement in
+                var lines: [String] = []
+                while try statement.step() { lines.append(statement.string(3)) }
+                return lines.joined(separator: "\n")
+            }
+        }
+        #expect(plan.contains("USING INDEX sends_due"))
+        #expect(!plan.contains("SCAN sends"))
+        await store.close()
+    }
+
+    @Test func sha256MatchesTheFIPSVectors() {
+        #expect(SHA256Digest.hash([UInt8]()).hexString
+            == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256Digest.hash(Array("abc".utf8)).hexString
+            == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256Digest.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)).hexString
+            == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        let long = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu"
+        #expect(SHA256Digest.hash(Array(long.utf8)).hexString
+            == "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1")
+    }
+
+    @Test func timesAreStoredAsWholeMilliseconds() {
+        #expect(Millis.from(Date(timeIntervalSince1970: 1_700_000_000.123)) == 1_700_000_000_123)
+        #expect(Millis.date(1_700_000_000_123) == Date(timeIntervalSince1970: 1_700_000_000.123))
+    }
+
+    @Test func absurdTimesFromOutsideDoNotTrap() {
+        #expect(Millis.from(Date(timeIntervalSince1970: 1e300)) == Int64.max)
+        #expect(Millis.from(Date(timeIntervalSince1970: -1e300)) == Int64.min)
+        #expect(Millis.from(Date(timeIntervalSince1970: .nan)) == 0)
+    }
+
+    @Test func emptyBodiesAreStoredAsEmptyNotNull() async throws {
+        let ledger = try TemporaryLedger()
+        defer { ledger.remove() }
+        let store = try ledger.open()
+        var receipt = Sample.receipt()
+        receipt.rawBody = Data()
+        _ = try await store.commit(Sample.batch(receipts: [receipt]))
+
+        #expect(try await store.receipts(.all()).first?.receipt.rawBody == Data())
+        await store.close()
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+@testable import LedgerStore
+
+/// A directory of its own under the system temp directory for each test's database, removed again
+/// by ``remove()``.
+struct TemporaryLedger: Sendable {
+    let directory: URL
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("smsledger-ledgerstore-tests", isDirectory: true)
+            .appendingPathComponent(UUID().uuidString, isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    var path: String { directory.appendingPathComponent("ledger.sqlite").path }
+
+    func open(_ options: SQLiteLedgerOptions = SQLiteLedgerOptions()) throws -> SQLiteLedgerStore {
+        try SQLiteLedgerStore(at: path, options: options)
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// The conformance harness for SQLite: a fresh file per check, deleted afterwards.
+    static let harness = LedgerStoreHarness(
+        open: { try TemporaryLedger().open() },
+        discard: { store in
+            await store.close()
+            if let sqlite = store as? SQLiteLedgerStore {
+                try? FileManager.default.removeItem(at: URL(fileURLWithPath: sqlite.path).deletingLastPathComponent())
+            }
+        })
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import SMSLedgerConfig
+
+/// The files in Config/ are documentation an operator copies; they must stay loadable and complete.
+@Suite("Shipped config files")
+struct ShippedConfigTests {
+    /// `Config/` at the repository root, found from this source file (tests run from the repository).
+    private static let configDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Config").path
+
+    private static func path(_ name: String) -> String { (configDirectory as NSString).appendingPathComponent(name) }
+
+    @Test func exampleLoadsAsTheDefaults() throws {
+        let loaded = try ConfigLoader.load(path: Self.path("smsledger.toml"), environment: [:])
+        #expect(loaded.configuration == SMSLedgerConfiguration())
+        #expect(loaded.warnings.isEmpty)
+    }
+
+    @Test func exampleDocumentsEveryKeyWithItsDefaultInItsSection() throws {
+        let text = try String(contentsOfFile: Self.path("smsledger.toml"), encoding: .utf8)
+        var section = ""
+        var documented: Set<String> = []
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("[") { section = String(line.dropFirst().dropLast()) }
+            if let match = line.wholeMatch(of: /# ([a-z_]+) = .*/) { documented.insert("\(section).\(match.1)") }
+        }
+        #expect(documented == Set(ConfigurationSchema.specs.map(\.key.dotted)))
+    }
+
+    @Test func exampleWithEveryDefaultUncommentedStillLoadsAsTheDefaults() throws {
+        let text = try String(contentsOfFile: Self.path("smsledger.toml"), encoding: .utf8)
+        let uncommented = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.wholeMatch(of: /# [a-z_]+ = .*/) != nil ? String(line.dropFirst(2)) : String(line)
+        }.joined(separator: "\n")
+        let loaded = try load(uncommented)
+        #expect(loaded.configuration == SMSLedgerConfiguration())
+    }
+
+    @Test func demoLoadsWithTheEmulatorSettings() throws {
+        let loaded = try ConfigLoader.load(path: Self.path("smsledger.demo.toml"), environment: [:])
+        let config = loaded.configuration
+        #expect(config.alibaba.accessKeyID == "demo-access-key")
+        #expect(config.alibaba.accessKeySecret?.reveal() == "demo-secret")
+        for endpoint in [config.alibaba.mnsEndpoint, config.alibaba.dybaseapiEndpoint, config.alibaba.dysmsapiEndpoint] {
+            #expect(endpoint.absoluteString == "http://127.0.0.1:18790")
+        }
+        #expect(config.queues.smsReport.name == "Alicom-Queue-1234567890123456-SmsReport")
+        #expect(config.queues.smsUp.name == "Alicom-Queue-1234567890123456-SmsUp")
+        #expect(config.polling.wait == .seconds(2))
+        #expect(config.store.path == "./demo-ledger.sqlite")
+        #expect(config.http.listen == ListenAddress(host: "127.0.0.1", port: 18791))
+        #expect(config.compensation.firstCheckAfter == .seconds(5))
+        #expect(config.compensation.backoff == [.seconds(5), .seconds(10)])
+        #expect(config.compensation.interval == .seconds(2))
+        #expect(loaded.warnings.count == 1)
+        #expect(loaded.warnings.first?.hasPrefix("inline secret in \(Self.path("smsledger.demo.toml")):") == true)
+    }
+}

@@ -39,7 +39,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Local stand-in for MNS, Dybaseapi and Dysmsapi that checks signatures like the service.
-        .target(name: "AlicomEmulator", dependencies: ["AlibabaCloud", "HTTPServing", "SMSLedgerCore"]),
+        .target(name: "AlicomEmulator", dependencies: [
+            "AlibabaCloud", "HTTPServing", "SMSLedgerCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // sd_notify, watchdog and a native journald log handler.
         .target(name: "Systemd", dependencies: [
@@ -61,8 +64,8 @@ let package = Package(
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore"]),
         .testTarget(name: "AlibabaCloudTests", dependencies: ["AlibabaCloud", "AlicomEmulator"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "AlicomEmulatorTests", dependencies: ["AlicomEmulator"]),
+        .testTarget(name: "AlicomEmulatorTests", dependencies: ["AlicomEmulator", "AlibabaCloud", "HTTPServing"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd"]),
-        .testTarget(name: "SMSLedgerDaemonTests", dependencies: ["SMSLedgerDaemon", "AlicomEmulator"]),
+        .testTarget(name: "SMSLedgerDaemonTests", dependencies: ["SMSLedgerDaemon", "AlicomEmulator", "LedgerStore", "Systemd"]),
     ]
 )

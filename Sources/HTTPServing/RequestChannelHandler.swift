@@ -6,9 +6,11 @@ struct QuiesceEvent: Sendable {}
 
 /// Collects one request (head, body, end), hands it to the async handler and writes the answer.
 ///
-/// NIO's pipelining helper sits in front, so at most one request per connection is in flight and
-/// pipelined requests wait their turn. Bodies above the limit are discarded and answered with 413,
-/// then the connection is closed, so a large upload cannot grow memory.
+/// One request per connection is in flight at a time: parts of a pipelined next request that arrive
+/// while the handler runs are held back and replayed once the answer is written (NIO's pipelining
+/// helper sits in front too, but can forward a request that was already read). Bodies above the
+/// limit are discarded and answered with 413, then the connection is closed, so a large upload
+/// cannot grow memory.
 final class RequestChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -24,6 +26,8 @@ final class RequestChannelHandler: ChannelInboundHandler, RemovableChannelHandle
     private let maxBodyBytes: Int
     private var state = State.idle
     private var quiescing = false
+    /// Parts of pipelined requests received while a response is pending.
+    private var heldBack: [HTTPServerRequestPart] = []
 
     init(handler: @escaping HTTPRequestHandler, maxBodyBytes: Int) {
         self.handler = handler
@@ -31,7 +35,16 @@ final class RequestChannelHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch (unwrapInboundIn(data), state) {
+        let part = unwrapInboundIn(data)
+        if case .responding = state {
+            heldBack.append(part)
+            return
+        }
+        process(part, context: context)
+    }
+
+    private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch (part, state) {
         case (.head(let head), .idle):
             let declared = head.headers.first(name: "content-length").flatMap(Int.init) ?? 0
             state = declared > maxBodyBytes
@@ -56,7 +69,7 @@ final class RequestChannelHandler: ChannelInboundHandler, RemovableChannelHandle
         case (.body, .discarding):
             break
         default:
-            print("OUT OF ORDER", unwrapInboundIn(data), state)
+            // A part out of order means the parser and we disagree; nothing sensible can follow.
             context.close(promise: nil)
         }
     }
@@ -97,8 +110,14 @@ final class RequestChannelHandler: ChannelInboundHandler, RemovableChannelHandle
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         state = .idle
         if !keepOpen {
+            heldBack.removeAll()
             let channel = context.channel
             done.whenComplete { _ in channel.close(promise: nil) }
+            return
+        }
+        while !heldBack.isEmpty {
+            if case .responding = state { break }
+            process(heldBack.removeFirst(), context: context)
         }
     }
 

@@ -8,6 +8,9 @@ import Foundation
 /// Each MNS long poll holds a connection for up to `waitseconds`, so the per-host limit must be at
 /// least (pollers per queue × queues) plus room for deletes; the default of 16 allows for that.
 ///
+/// A refused connection is not reported at once: the pool retries the connect until
+/// `connectTimeout` runs out, then reports the refusal (still `.transient`, code `ConnectionRefused`).
+///
 /// Call ``shutdown()`` before the process exits: async-http-client asserts on a client that is
 /// released while still running.
 public final class AsyncHTTPClientTransport: HTTPTransport {

@@ -39,11 +39,16 @@ public final class Daemon: Sendable {
         var reloads = 0
     }
 
+    private let heartbeatPeriod: Duration?
+
+    /// - Parameter heartbeatPeriod: how often to send `STATUS=` and `WATCHDOG=1`; by default a
+    ///   third of `WatchdogSec=` (at most 5 s).
     public init(configPath: String, environment: [String: String] = ProcessInfo.processInfo.environment,
-                notifier: SystemdNotifier = SystemdNotifier()) {
+                notifier: SystemdNotifier = SystemdNotifier(), heartbeatPeriod: Duration? = nil) {
         self.configPath = configPath
         self.environment = environment
         self.notifier = notifier
+        self.heartbeatPeriod = heartbeatPeriod
     }
 
     /// Runs until SIGTERM/SIGINT (or until `signals` ends) and returns the process exit code.
@@ -157,8 +162,7 @@ public final class Daemon: Sendable {
     /// poller is alive. A wedged poller (a step stuck far longer than a long poll plus its
     /// timeout) stops the pings, so systemd's watchdog restarts us.
     private func heartbeat() async {
-        let interval = notifier.watchdogInterval().map { $0 / 3 } ?? .seconds(5)
-        let period = min(interval, .seconds(5))
+        let period = heartbeatPeriod ?? min(notifier.watchdogInterval().map { $0 / 3 } ?? .seconds(5), .seconds(5))
         while !Task.isCancelled {
             if let (line, alive) = statusLine() {
                 _ = notifier.status(line)

@@ -11,12 +11,34 @@ import Glibc
 /// in a terminal or in tests) every call does nothing and returns ``NotifyResult/notConfigured``,
 /// so callers never need to check ``isEnabled`` first.
 public struct SystemdNotifier: Sendable {
-    public init() {}
+    /// Where notifications go.
+    public enum Target: Sendable, Equatable {
+        /// `NOTIFY_SOCKET` of this process, through libsystemd's `sd_notify` (production).
+        case environment
+        /// This socket path (`@name` for the abstract namespace), regardless of the environment.
+        /// For tests that run many daemons in one process: the process environment is shared by all
+        /// of them, an explicit socket is not.
+        case socket(String)
+        /// Nowhere.
+        case disabled
+    }
 
-    /// Whether a service manager is listening: `NOTIFY_SOCKET` is set and not empty.
+    public let target: Target
+
+    public init(target: Target = .environment) {
+        self.target = target
+    }
+
+    /// Whether a service manager is listening: `NOTIFY_SOCKET` is set and not empty (or an
+    /// explicit socket was given).
     public var isEnabled: Bool {
-        guard let socket = getenv("NOTIFY_SOCKET") else { return false }
-        return socket.pointee != 0
+        switch target {
+        case .disabled: return false
+        case .socket: return true
+        case .environment:
+            guard let socket = getenv("NOTIFY_SOCKET") else { return false }
+            return socket.pointee != 0
+        }
     }
 
     /// Start-up is complete: the store is open and the pollers are running.
@@ -64,7 +86,9 @@ public struct SystemdNotifier: Sendable {
     @discardableResult
     public func send(_ assignments: [String]) -> NotifyResult {
         guard isEnabled else { return .notConfigured }
-        let result = sd_notify(0, assignments.joined(separator: "\n"))
+        let message = assignments.joined(separator: "\n")
+        if case .socket(let path) = target { return DatagramNotify.send(message, to: path) }
+        let result = sd_notify(0, message)
         if result > 0 { return .sent }
         if result == 0 { return .notConfigured }
         return .failed(errno: -result)
@@ -75,6 +99,7 @@ public struct SystemdNotifier: Sendable {
     /// only, so a child process does not ping on its parent's behalf). Ping at half this interval,
     /// as `sd_watchdog_enabled(3)` recommends.
     public func watchdogInterval() -> Duration? {
+        guard target == .environment else { return nil }
         var usec: UInt64 = 0
         guard sd_watchdog_enabled(0, &usec) > 0, usec > 0 else { return nil }
         return .microseconds(usec)

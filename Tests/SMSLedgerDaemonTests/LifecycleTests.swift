@@ -1,0 +1,85 @@
+import AlicomEmulator
+import Foundation
+import SMSLedgerDaemon
+import Testing
+
+@Suite("Daemon lifecycle: readiness, reload, shutdown", .serialized)
+struct LifecycleTests {
+    @Test func notifiesReadyThenStatusThenStoppingOverTheNotifySocket() async throws {
+        let harness = try await DaemonHarness.make()
+        let socket = try NotifySocket()
+        harness.emulator.enqueue(queue: harness.emulator.smsReportQueue, bodies: (0..<50).map { Bodies.report($0) })
+        let daemon = harness.startDaemon(notifySocket: socket.path)
+        let untilReady = try #require(socket.waitFor { $0 == "READY=1" })
+        let beforeReady = untilReady.prefix { $0 != "READY=1" }
+        #expect(!beforeReady.contains { $0.hasPrefix("STATUS=") || $0 == "WATCHDOG=1" }, "READY comes first")
+        try await harness.waitUntilDrained()
+        let later = try #require(socket.waitFor { $0.hasPrefix("STATUS=") && $0.contains("SmsReport: 50 stored") })
+        #expect(later.contains("WATCHDOG=1"), "pollers are alive, so the watchdog is fed")
+        #expect(await DaemonHarness.stop(daemon) == 0)
+        #expect(socket.messages(for: .milliseconds(300)).contains("STOPPING=1") || later.contains("STOPPING=1"))
+        await harness.cleanUp()
+    }
+
+    @Test func anInvalidConfigExitsWithEXCONFIG() async throws {
+        let harness = try await DaemonHarness.make()
+        try "[polling]\nwait_secs = 3\n".write(toFile: harness.configPath, atomically: true, encoding: .utf8)
+        let daemon = harness.startDaemon()
+        #expect(await daemon.task.value == 78)
+        await harness.cleanUp()
+    }
+
+    @Test func sigtermDrainsTheBatchesInFlightAndLosesNothing() async throws {
+        let harness = try await DaemonHarness.make(pollers: 2)
+        harness.emulator.enqueue(queue: harness.emulator.smsReportQueue, bodies: (0..<2000).map { Bodies.report($0) })
+        let daemon = harness.startDaemon()
+        try await Task.sleep(for: .milliseconds(400))
+        let started = ContinuousClock.now
+        #expect(await DaemonHarness.stop(daemon) == 0)
+        #expect(ContinuousClock.now - started < .seconds(10), "well within TimeoutStopSec")
+        let stored = try await harness.counts().receipts
+        let depth = try #require(harness.emulator.depth(of: harness.emulator.smsReportQueue))
+        #expect(stored > 0)
+        // Everything is either committed or still in the queue (in flight ones reappear later).
+        #expect(stored + depth.visible + depth.inFlight >= 2000)
+        // A restart picks up the rest: every message exactly once.
+        let again = harness.startDaemon()
+        try await harness.waitUntilDrained()
+        #expect(await DaemonHarness.stop(again) == 0)
+        #expect(try await harness.counts().receipts == 2000)
+        await harness.cleanUp()
+    }
+
+    @Test func sighupAppliesANewQueueConfigAndKeepsTheOldOneWhenTheNewIsInvalid() async throws {
+        let harness = try await DaemonHarness.make(pollers: 1)
+        let socket = try NotifySocket()
+        let daemon = harness.startDaemon(notifySocket: socket.path)
+        _ = try #require(socket.waitFor { $0 == "READY=1" })
+
+        // A broken file: the reload is refused and the daemon keeps consuming.
+        try "[polling]\nbatch_size = 99\n".write(toFile: harness.configPath, atomically: true, encoding: .utf8)
+        daemon.signals.yield(.reload)
+        let refused = try #require(socket.waitFor { $0.hasPrefix("STATUS=reload refused") })
+        #expect(refused.contains { $0.hasPrefix("RELOADING=1") })
+        harness.emulator.enqueue(queue: harness.emulator.smsUpQueue, bodies: (0..<20).map(Bodies.reply))
+        try await harness.waitUntilDrained()
+        #expect(try await harness.counts().replies == 20)
+
+        // A valid file with other polling settings and a disabled SmsUp queue.
+        try harness.writeConfig(pollers: 2, waitSeconds: 1, batchSize: 4, extra: "")
+        var text = try String(contentsOfFile: harness.configPath, encoding: .utf8)
+        text = text.replacingOccurrences(of: "[queues]\n", with: "[queues]\nsms_up_enabled = false\n")
+        try text.write(toFile: harness.configPath, atomically: true, encoding: .utf8)
+        daemon.signals.yield(.reload)
+        _ = try #require(socket.waitFor { $0.hasPrefix("RELOADING=1") })
+        _ = try #require(socket.waitFor { $0 == "READY=1" })
+        harness.emulator.enqueue(queue: harness.emulator.smsUpQueue, bodies: (20..<30).map(Bodies.reply))
+        harness.emulator.enqueue(queue: harness.emulator.smsReportQueue, bodies: (0..<40).map { Bodies.report($0) })
+        try await Task.sleep(for: .seconds(3))
+        #expect(try await harness.counts().receipts == 40)
+        #expect(try await harness.counts().replies == 20, "SmsUp is no longer polled after the reload")
+        #expect(harness.emulator.depth(of: harness.emulator.smsUpQueue)?.visible == 10)
+        #expect(await DaemonHarness.stop(daemon) == 0)
+        await harness.cleanUp()
+    }
+}

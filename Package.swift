@@ -53,6 +53,7 @@ let package = Package(
         .target(name: "SMSLedgerDaemon", dependencies: [
             "SMSLedgerCore", "SMSLedgerConfig", "LedgerStore", "AlibabaCloud", "HTTPServing", "Systemd",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "smsledger", dependencies: [
             "SMSLedgerDaemon", "AlicomEmulator",

@@ -47,13 +47,25 @@ if [ -d Tests/Interop ]; then
     SMSLEDGER_BIN="$bin" "$venv/bin/pytest" -q Tests/Interop
 fi
 
-if [ -x systemd/check-unit.sh ]; then
-    echo "== systemd unit checks"
-    SMSLEDGER_BIN="$bin" systemd/check-unit.sh
-fi
-for t in systemd/tests/*.sh; do
-    [ -x "$t" ] || continue
-    echo "== $t"
-    SMSLEDGER_BIN="$bin" "$t"
-done
+# Process-level stages. Each prints a header and its time; the first failure ends the run (exit 1).
+# The journald and service-manager stages need root (private mount namespaces) and the systemd package.
+stage() {
+    local name=$1; shift
+    echo "== $name"
+    local started=$SECONDS rc=0
+    "$@" || rc=$?
+    if [ "$rc" != 0 ]; then
+        echo "== FAILED (exit $rc): $name" >&2
+        exit 1
+    fi
+    echo "   ($name: $((SECONDS - started)) s)"
+}
+stage "systemd unit: systemd-analyze verify + offline security score" \
+    systemd/check-unit.sh
+stage "journald: JournaldLogHandler fields searchable with journalctl (real systemd-journald)" \
+    systemd/tests/journal-fields.sh . --skip-build
+stage "service manager: smsledger run as a Type=notify unit under systemd --user + journald" \
+    systemd/tests/unit-sandbox.sh "$bin"
+stage "crash safety: kill -9 at random moments, restart, drain; nothing lost or doubled" \
+    Tests/System/crash-safety.sh "$bin"
 echo "== all test stages passed"

@@ -80,6 +80,7 @@ struct DemoCommand: AsyncParsableCommand {
         do {
             try await driveTraffic(settings: settings, emulator: emulator, transport: transport)
             try await waitUntilDrained(emulator: emulator)
+            if settings.compensation.enabled { try await waitUntilSettled(storePath: settings.store.path) }
         } catch {
             FileOutput.standardError("smsledger demo: \(error)\n")
         }
@@ -135,6 +136,24 @@ struct DemoCommand: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(250))
         }
         throw CLIError("the queues did not drain within 120 s: \(emulator.queueDepths())")
+    }
+
+    /// Withheld receipts never reach the queue; the compensation job asks QuerySendDetails about
+    /// those sends once their first check is due. Wait until no tracked send is open.
+    private func waitUntilSettled(storePath: String) async throws {
+        FileOutput.write("waiting for the compensation job to settle the sends whose receipts were withheld…\n")
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let store = try SQLiteLedgerStore(readOnlyAt: storePath)
+            let open = try await store.counts().openSends
+            await store.close()
+            if open == 0 {
+                FileOutput.write("every send has a final state\n")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        throw CLIError("some sends were still open after 60 s")
     }
 
     private func removeLedger(at path: String) {

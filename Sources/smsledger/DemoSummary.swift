@@ -19,6 +19,7 @@ enum DemoSummary {
         for send in sends { byState[send.status.state, default: 0] += 1 }
         let truth = Dictionary(emulator.sends().map { ("\($0.bizId)|\($0.phoneNumber)", $0) }, uniquingKeysWith: { a, _ in a })
         var matching = 0, pending = 0
+        let compensated = try await compensatedCount(storePath: storePath)
         for send in sends {
             guard let real = truth["\(send.key.bizId)|\(send.key.phoneNumber ?? "")"] else { continue }
             if !send.status.isFinal { pending += 1; continue }
@@ -31,7 +32,8 @@ enum DemoSummary {
             \(counts)
             sends by state: \(DeliveryState.allCases.map { "\($0.rawValue) \(byState[$0] ?? 0)" }.joined(separator: ", "))
             final states matching the emulator's ground truth: \(matching) of \(sends.count - pending)
-            still pending: \(pending) (their receipts were withheld: the compensation job asks QuerySendDetails about them)
+            still pending: \(pending)
+            settled by compensation (QuerySendDetails, receipt withheld): \(compensated)
 
             latest receipts:
 
@@ -48,6 +50,12 @@ enum DemoSummary {
                                ("reason", q.entry.reason), ("context", q.entry.context)])
         }, columns: QuarantineCommand.tableColumns))
         FileOutput.write("\nExplore it: swift run smsledger sends --store \(storePath) --state failed\n")
+    }
+
+    private static func compensatedCount(storePath: String) async throws -> Int {
+        let store = try SQLiteLedgerStore(readOnlyAt: storePath)
+        defer { Task { await store.close() } }
+        return try await store.receipts(LedgerQuery(source: .compensation, limit: 1_000_000)).count
     }
 
     private static func rows(_ receipts: [StoredReceipt]) async throws -> [OutputRow] {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SMSLedgerDaemon
 
 @main
 struct SMSLedgerCommand: AsyncParsableCommand {
@@ -15,5 +16,23 @@ struct SMSLedgerCommand: AsyncParsableCommand {
             Then:        smsledger check-config --config Config/smsledger.toml
             """,
         subcommands: [RunCommand.self, CheckConfigCommand.self, ReceiptsCommand.self, RepliesCommand.self,
-                      SendsCommand.self, QuarantineCommand.self, EmulatorCommand.self, DemoCommand.self])
+                      SendsCommand.self, QuarantineCommand.self, SendCommand.self, TrackCommand.self,
+                      EmulatorCommand.self, DemoCommand.self])
+
+    /// For `run`, the signal handlers go in before anything else (argument parsing included): a
+    /// SIGTERM or SIGHUP in the first milliseconds would otherwise take the default action and
+    /// kill the daemon instead of being handled once it is ready.
+    static func main() async {
+        if CommandLine.arguments.dropFirst().first == "run" { _ = SignalEvents.process }
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -10,14 +10,14 @@ struct LifecycleTests {
         let socket = try NotifySocket()
         harness.emulator.enqueue(queue: harness.emulator.smsReportQueue, bodies: (0..<50).map { Bodies.report($0) })
         let daemon = harness.startDaemon(notifySocket: socket.path)
-        let untilReady = try #require(socket.waitFor { $0 == "READY=1" })
+        let untilReady = try #require(await socket.waitFor { $0 == "READY=1" })
         let beforeReady = untilReady.prefix { $0 != "READY=1" }
         #expect(!beforeReady.contains { $0.hasPrefix("STATUS=") || $0 == "WATCHDOG=1" }, "READY comes first")
         try await harness.waitUntilDrained()
-        let later = try #require(socket.waitFor { $0.hasPrefix("STATUS=") && $0.contains("SmsReport: 50 stored") })
+        let later = try #require(await socket.waitFor { $0.hasPrefix("STATUS=") && $0.contains("SmsReport: 50 stored") })
         #expect(later.contains("WATCHDOG=1"), "pollers are alive, so the watchdog is fed")
         #expect(await DaemonHarness.stop(daemon) == 0)
-        #expect(socket.messages(for: .milliseconds(300)).contains("STOPPING=1") || later.contains("STOPPING=1"))
+        #expect(await socket.collect(for: .milliseconds(300)).contains("STOPPING=1") || later.contains("STOPPING=1"))
         await harness.cleanUp()
     }
 
@@ -54,12 +54,12 @@ struct LifecycleTests {
         let harness = try await DaemonHarness.make(pollers: 1)
         let socket = try NotifySocket()
         let daemon = harness.startDaemon(notifySocket: socket.path)
-        _ = try #require(socket.waitFor { $0 == "READY=1" })
+        _ = try #require(await socket.waitFor { $0 == "READY=1" })
 
         // A broken file: the reload is refused and the daemon keeps consuming.
         try "[polling]\nbatch_size = 99\n".write(toFile: harness.configPath, atomically: true, encoding: .utf8)
         daemon.signals.yield(.reload)
-        let refused = try #require(socket.waitFor { $0.hasPrefix("STATUS=reload refused") })
+        let refused = try #require(await socket.waitFor { $0.hasPrefix("STATUS=reload refused") })
         #expect(refused.contains { $0.hasPrefix("RELOADING=1") })
         harness.emulator.enqueue(queue: harness.emulator.smsUpQueue, bodies: (0..<20).map(Bodies.reply))
         try await harness.waitUntilDrained()
@@ -70,12 +70,16 @@ struct LifecycleTests {
         var text = try String(contentsOfFile: harness.configPath, encoding: .utf8)
         text = text.replacingOccurrences(of: "[queues]\n", with: "[queues]\nsms_up_enabled = false\n")
         try text.write(toFile: harness.configPath, atomically: true, encoding: .utf8)
+        _ = await socket.collect(for: .milliseconds(200))  // the READY=1 that ended the refused reload
         daemon.signals.yield(.reload)
-        _ = try #require(socket.waitFor { $0.hasPrefix("RELOADING=1") })
-        _ = try #require(socket.waitFor { $0 == "READY=1" })
+        let reload = try #require(await socket.waitFor { $0 == "READY=1" })
+        #expect(reload.contains { $0.hasPrefix("RELOADING=1") }, "READY=1 follows RELOADING=1")
         harness.emulator.enqueue(queue: harness.emulator.smsUpQueue, bodies: (20..<30).map(Bodies.reply))
         harness.emulator.enqueue(queue: harness.emulator.smsReportQueue, bodies: (0..<40).map { Bodies.report($0) })
-        try await Task.sleep(for: .seconds(3))
+        let deadline = ContinuousClock.now + .seconds(15)
+        while try await harness.counts().receipts < 40, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         #expect(try await harness.counts().receipts == 40)
         #expect(try await harness.counts().replies == 20, "SmsUp is no longer polled after the reload")
         #expect(harness.emulator.depth(of: harness.emulator.smsUpQueue)?.visible == 10)

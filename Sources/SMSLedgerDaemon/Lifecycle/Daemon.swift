@@ -35,6 +35,7 @@ public final class Daemon: Sendable {
     private struct RunState: Sendable {
         var configuration: SMSLedgerConfiguration
         var runtime: PollingRuntime
+        var listener: HTTPListener?
         var logSettings: LogSettings
         var reloads = 0
     }
@@ -53,7 +54,7 @@ public final class Daemon: Sendable {
 
     /// Runs until SIGTERM/SIGINT (or until `signals` ends) and returns the process exit code.
     public func run(signals: AsyncStream<DaemonSignal>? = nil) async -> Int32 {
-        let signals = signals ?? SignalEvents.stream()
+        let signals = signals ?? SignalEvents.process
         let loaded: LoadedConfiguration
         do {
             loaded = try ConfigLoader.load(path: configPath, environment: environment)
@@ -85,7 +86,18 @@ public final class Daemon: Sendable {
             try? await transport.shutdown()
             return ExitCode.configuration
         }
-        state.withLock { $0 = RunState(configuration: configuration, runtime: runtime, logSettings: logSettings) }
+        let listener: HTTPListener?
+        do {
+            listener = try await Self.startListener(configuration, store: store, logger: logger)
+        } catch {
+            logger.critical("cannot start the HTTP listener on \(configuration.http.listen): \(error)")
+            await store.close()
+            try? await transport.shutdown()
+            return ExitCode.configuration
+        }
+        state.withLock {
+            $0 = RunState(configuration: configuration, runtime: runtime, listener: listener, logSettings: logSettings)
+        }
         runtime.start()
         logger.info("ready", metadata: [LogKeys.storePath: "\(configuration.store.path)",
                                         "pollers": "\(runtime.pollers.count)"])
@@ -101,10 +113,24 @@ public final class Daemon: Sendable {
         logger.info("stopping: finishing in-flight batches")
         heartbeat.cancel()
         await currentRuntime()?.stop()
+        await state.withLock({ $0?.listener })?.stop()
         await store.close()
         try? await transport.shutdown()
         logger.info("stopped")
         return ExitCode.success
+    }
+
+    /// The listener for `POST /v1/sends` and provider callbacks, when `[http] enabled`.
+    private static func startListener(_ configuration: SMSLedgerConfiguration, store: any LedgerStore,
+                                      logger: Logger) async throws -> HTTPListener? {
+        guard configuration.http.enabled else { return nil }
+        let schedule = CheckSchedule(firstCheckAfter: configuration.compensation.firstCheckAfter,
+                                     backoff: configuration.compensation.backoff)
+        let listener = HTTPListener(settings: configuration.http, teleSignKey: configuration.telesign.apiKey, store: store,
+                                    firstCheckDelay: schedule.firstCheckDelay, logger: logger)
+        let port = try await listener.start()
+        logger.info("listening for /v1/sends and \(configuration.http.telesignCallbackPath) on \(configuration.http.listen.host):\(port)")
+        return listener
     }
 
     private func currentRuntime() -> PollingRuntime? {
@@ -133,6 +159,9 @@ public final class Daemon: Sendable {
         if next.store != current.configuration.store {
             logger.warning("store settings changed; they take effect at the next restart")
         }
+        if next.http != current.configuration.http || next.telesign != current.configuration.telesign {
+            logger.warning("[http] and [telesign] settings changed; they take effect at the next restart")
+        }
         current.logSettings.level = next.logging.level.swiftLogLevel
         current.logSettings.maskPersonalData = next.logging.maskPhoneNumbers
 
@@ -148,7 +177,7 @@ public final class Daemon: Sendable {
                 return
             }
         } else {
-            runtime.update(PollerSettings(next.polling))
+            runtime.update(next)
         }
         state.withLock { s in
             s?.configuration = next
@@ -178,6 +207,10 @@ public final class Daemon: Sendable {
         let now = ContinuousClock.now
         let snapshots = current.runtime.pollers.map(\.health.snapshot)
         let alive = current.runtime.pollers.allSatisfy { $0.health.isAlive(now: now, maxStep: maxStep) }
-        return (DaemonStatus.line(snapshots), alive)
+            && (current.runtime.compensator?.health.isAlive(now: now, maxStall: maxStep * 4) ?? true)
+        var line = DaemonStatus.line(snapshots)
+        if let compensator = current.runtime.compensator { line += " | " + compensator.health.snapshot.statusFragment }
+        if let listener = current.listener { line += " | " + listener.health.snapshot.statusFragment }
+        return (line, alive)
     }
 }

@@ -9,6 +9,11 @@ public enum DaemonSignal: Sendable, Equatable {
 }
 
 public enum SignalEvents {
+    /// The process's one signal stream, created on first use. `smsledger run` touches it before
+    /// parsing its arguments, so a SIGTERM or SIGHUP that arrives while the daemon is still
+    /// starting is queued instead of killing the process with the default action.
+    public static let process: AsyncStream<DaemonSignal> = stream()
+
     /// Ignores the default action of SIGTERM, SIGINT and SIGHUP (so they no longer kill the process)
     /// and turns them into stream elements. Call once per process.
     public static func stream() -> AsyncStream<DaemonSignal> {

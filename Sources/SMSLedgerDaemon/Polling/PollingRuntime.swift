@@ -11,8 +11,9 @@ import SMSLedgerCore
 /// they started with.
 public final class PollingRuntime: Sendable {
     public let pollers: [QueuePoller]
+    /// Asks QuerySendDetails about sends whose receipts never came; `nil` when disabled.
+    public let compensator: Compensator?
     public let fingerprint: PollingFingerprint
-    let dysms: DysmsClient?
 
     /// Builds the runtime; nothing starts until ``start()``.
     public init(configuration: SMSLedgerConfiguration, store: any LedgerStore, transport: any HTTPTransport,
@@ -29,14 +30,16 @@ public final class PollingRuntime: Sendable {
         let dybaseapi = DybaseapiClient(rpc: RPCClient(
             endpoint: alibaba.dybaseapiEndpoint.absoluteString, credentials: credentials, transport: transport,
             regionId: alibaba.regionID, timeout: timeout))
-        dysms = DysmsClient(rpc: RPCClient(
+        let dysms = DysmsClient(rpc: RPCClient(
             endpoint: alibaba.dysmsapiEndpoint.absoluteString, credentials: credentials, transport: transport,
             regionId: alibaba.regionID, timeout: timeout))
+        compensator = configuration.compensation.enabled
+            ? Compensator(store: store, source: dysms, settings: CompensatorSettings(configuration.compensation), logger: logger)
+            : nil
 
         var pollers: [QueuePoller] = []
         let polling = configuration.polling
-        let settings = PollerSettings(batchSize: polling.batchSize, waitSeconds: Int(polling.wait.components.seconds),
-                                      highDequeueCount: polling.highDequeueCount)
+        let settings = PollerSettings(polling)
         let policy = RetryPolicy(maxBackoff: polling.maxBackoff, configurationRetry: polling.configErrorRetry)
         for (kind, subscription) in [(MessageKind.smsReport, configuration.queues.smsReport),
                                      (MessageKind.smsUp, configuration.queues.smsUp)] {
@@ -62,18 +65,23 @@ public final class PollingRuntime: Sendable {
 
     public func start() {
         pollers.forEach { $0.start() }
+        compensator?.start()
     }
 
-    /// Stops every poller gracefully (in-flight batches are committed and deleted first).
+    /// Stops every poller and the compensator gracefully (in-flight batches are committed and
+    /// deleted first; questions in flight are answered and applied).
     public func stop() async {
         await withTaskGroup(of: Void.self) { group in
             for poller in pollers { group.addTask { await poller.stop() } }
+            if let compensator { group.addTask { await compensator.stop() } }
         }
     }
 
-    /// Applies settings that do not need new clients (batch size, wait, dequeue warning level).
-    public func update(_ settings: PollerSettings) {
+    /// Applies settings that do not need new clients (batch size, wait, compensation pace).
+    public func update(_ configuration: SMSLedgerConfiguration) {
+        let settings = PollerSettings(configuration.polling)
         pollers.forEach { $0.update(settings) }
+        compensator?.update(CompensatorSettings(configuration.compensation))
     }
 }
 
@@ -86,6 +94,7 @@ public struct PollingFingerprint: Sendable, Equatable {
     var pollersPerQueue: Int
     var retry: [Duration]
     var timeouts: [Duration]
+    var compensationEnabled: Bool
 
     init(_ c: SMSLedgerConfiguration) {
         accessKeyID = c.alibaba.accessKeyID
@@ -97,6 +106,7 @@ public struct PollingFingerprint: Sendable, Equatable {
         pollersPerQueue = c.polling.pollersPerQueue
         retry = [c.polling.maxBackoff, c.polling.configErrorRetry]
         timeouts = [c.alibaba.requestTimeout, c.alibaba.tokenRefreshMargin]
+        compensationEnabled = c.compensation.enabled
     }
 }
 

@@ -4,6 +4,8 @@ import Glibc
 
 /// The sd_notify wire protocol for an explicit socket: one `AF_UNIX` datagram with the text.
 /// Used only for ``SystemdNotifier/Target/socket(_:)``; production goes through `sd_notify`.
+/// Sent with `MSG_DONTWAIT`: a listener that stopped reading (a finished test) must not block the
+/// daemon, whose notifications are advisory.
 enum DatagramNotify {
     static func send(_ message: String, to path: String) -> NotifyResult {
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -22,7 +24,7 @@ enum DatagramNotify {
         let sent = message.withCString { text in
             withUnsafePointer(to: &address) { pointer in
                 pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, text, strlen(text), 0, $0, length)
+                    sendto(fd, text, strlen(text), Int32(MSG_DONTWAIT), $0, length)
                 }
             }
         }

@@ -49,7 +49,7 @@ struct CompensationLedger: Sendable {
 }
 
 /// A clock the test moves by hand.
-final class TestClock: Sendable {
+final class CompensationClock: Sendable {
     private let current: Mutex<Date>
 
     init(_ start: Date) {

@@ -17,7 +17,7 @@ struct CompensatorTests {
         SendRecord(provider: .alibaba, bizId: bizId, phoneNumber: phone, outId: nil, sentAt: sentAt)
     }
 
-    private func compensator(_ ledger: CompensationLedger, _ source: any SendDetailsSource, clock: TestClock,
+    private func compensator(_ ledger: CompensationLedger, _ source: any SendDetailsSource, clock: CompensationClock,
                              settings: CompensatorSettings = .testing()) -> Compensator {
         Compensator(store: ledger.store, source: source, settings: settings, logger: CompensationLogging.logger,
                     now: clock.function)
@@ -29,7 +29,7 @@ struct CompensatorTests {
             let sentAt = try sentAt()
             try await ledger.track([record(sentAt: sentAt)])
             let source = ScriptedSendDetails { q in ScriptedSendDetails.page([ScriptedSendDetails.row(phone: q.phoneNumber, status: 3)]) }
-            let report = await compensator(ledger, source, clock: TestClock(sentAt.addingTimeInterval(900))).runOnce()
+            let report = await compensator(ledger, source, clock: CompensationClock(sentAt.addingTimeInterval(900))).runOnce()
             #expect(report.settled == 1)
             let send = try await ledger.send(Self.bizId, phone: Self.phone)
             #expect(send.status == .delivered)
@@ -47,7 +47,7 @@ struct CompensatorTests {
             let sentAt = Date(timeIntervalSince1970: 1_709_595_000)
             try await ledger.track([record(sentAt: sentAt)])
             let source = ScriptedSendDetails { _ in ScriptedSendDetails.page([]) }
-            await compensator(ledger, source, clock: TestClock(sentAt.addingTimeInterval(900))).runOnce()
+            await compensator(ledger, source, clock: CompensationClock(sentAt.addingTimeInterval(900))).runOnce()
             #expect(source.questions == [.init(phoneNumber: Self.phone, bizId: Self.bizId, sendDate: "20240305",
                                                pageSize: 50, currentPage: 1)])
         }
@@ -59,7 +59,7 @@ struct CompensatorTests {
             let sentAt = try sentAt()
             try await ledger.track([record(sentAt: sentAt)])
             let source = ScriptedSendDetails { q in ScriptedSendDetails.page([ScriptedSendDetails.row(phone: q.phoneNumber, status: 1)]) }
-            let clock = TestClock(sentAt.addingTimeInterval(900))
+            let clock = CompensationClock(sentAt.addingTimeInterval(900))
             let report = await compensator(ledger, source, clock: clock).runOnce()
             #expect(report.rescheduled == 1)
             let send = try await ledger.send(Self.bizId, phone: Self.phone)
@@ -77,7 +77,7 @@ struct CompensatorTests {
             try await ledger.track([record(sentAt: sentAt)])
             let source = ScriptedSendDetails { _ in ScriptedSendDetails.page([]) }
             let closes = try #require(BeijingTime.date(from: "2024-04-04 00:00:00"))
-            let compensator = compensator(ledger, source, clock: TestClock(closes))
+            let compensator = compensator(ledger, source, clock: CompensationClock(closes))
             let report = await compensator.runOnce()
             #expect(report.closed == 1)
             #expect(source.questions.isEmpty)
@@ -95,12 +95,13 @@ struct CompensatorTests {
             try await ledger.track([record(sentAt: sentAt)])
             let source = ScriptedSendDetails { q in ScriptedSendDetails.page([ScriptedSendDetails.row(phone: q.phoneNumber, status: 1)]) }
             let lastSecond = try #require(BeijingTime.date(from: "2024-04-03 23:59:59"))
-            let report = await compensator(ledger, source, clock: TestClock(lastSecond)).runOnce()
+            let report = await compensator(ledger, source, clock: CompensationClock(lastSecond)).runOnce()
             #expect(source.questions.count == 1)
             #expect(report.rescheduled == 1)
             // The last chance has passed: the next "check" is the close itself.
+            let closes = try #require(BeijingTime.date(from: "2024-04-04 00:00:00"))
             let send = try await ledger.send(Self.bizId, phone: Self.phone)
-            #expect(send.nextCheckAt == (try #require(BeijingTime.date(from: "2024-04-04 00:00:00"))))
+            #expect(send.nextCheckAt == closes)
         }
     }
 
@@ -112,7 +113,7 @@ struct CompensatorTests {
             let source = ScriptedSendDetails { _ in
                 throw AlibabaError(kind: .transient, code: "Throttling.User", message: "flow control", httpStatus: 400)
             }
-            let compensator = compensator(ledger, source, clock: TestClock(sentAt.addingTimeInterval(900)),
+            let compensator = compensator(ledger, source, clock: CompensationClock(sentAt.addingTimeInterval(900)),
                                           settings: .testing(maxQPS: 50))
             let report = await compensator.runOnce()
             #expect(report.throttled == 1)
@@ -131,7 +132,7 @@ struct CompensatorTests {
             let source = ScriptedSendDetails { _ in
                 throw AlibabaError(kind: .transient, code: AlibabaError.Code.timeout, message: "timed out")
             }
-            let clock = TestClock(sentAt.addingTimeInterval(900))
+            let clock = CompensationClock(sentAt.addingTimeInterval(900))
             let report = await compensator(ledger, source, clock: clock).runOnce()
             #expect(report.transient == 1)
             #expect(try await ledger.store.dueSends(now: clock.now, limit: 10).count == 1)
@@ -146,7 +147,7 @@ struct CompensatorTests {
             let source = ScriptedSendDetails { _ in
                 throw AlibabaError(kind: .business, code: "isv.MOBILE_NUMBER_ILLEGAL", message: "bad number")
             }
-            let clock = TestClock(sentAt.addingTimeInterval(900))
+            let clock = CompensationClock(sentAt.addingTimeInterval(900))
             let report = await compensator(ledger, source, clock: clock).runOnce()
             #expect(report.refused == 1)
             let send = try await ledger.send(Self.bizId, phone: Self.phone)
@@ -165,7 +166,7 @@ struct CompensatorTests {
                 throw AlibabaError(kind: .configuration, code: "InvalidAccessKeyId.NotFound", message: "no such key",
                                    httpStatus: 404)
             }
-            let clock = TestClock(sentAt.addingTimeInterval(900))
+            let clock = CompensationClock(sentAt.addingTimeInterval(900))
             let compensator = compensator(ledger, source, clock: clock, settings: .testing(concurrency: 1))
             let report = await compensator.runOnce()
             #expect(report.configurationError != nil)
@@ -186,7 +187,7 @@ struct CompensatorTests {
                 let rows = (0..<count).map { _ in ScriptedSendDetails.row(phone: "13999999999", status: 3) }
                 return ScriptedSendDetails.page(rows, total: 120)
             }
-            let report = await compensator(ledger, source, clock: TestClock(sentAt.addingTimeInterval(900))).runOnce()
+            let report = await compensator(ledger, source, clock: CompensationClock(sentAt.addingTimeInterval(900))).runOnce()
             #expect(source.questions.map(\.currentPage) == [1, 2, 3])
             // Every row was about another phone: nothing settled, nothing stored.
             #expect(report.rescheduled == 1)
@@ -200,7 +201,7 @@ struct CompensatorTests {
             let sentAt = try sentAt()
             try await ledger.track((0..<12).map { record("C\($0)^0", phone: "1390000000\($0 % 10)", sentAt: sentAt) })
             let source = ScriptedSendDetails(delay: .milliseconds(20)) { _ in ScriptedSendDetails.page([]) }
-            let report = await compensator(ledger, source, clock: TestClock(sentAt.addingTimeInterval(900)),
+            let report = await compensator(ledger, source, clock: CompensationClock(sentAt.addingTimeInterval(900)),
                                            settings: .testing(concurrency: 3)).runOnce()
             #expect(report.answered == 12)
             #expect(source.maxInFlight <= 3)
@@ -214,7 +215,7 @@ struct CompensatorTests {
             let sentAt = try sentAt()
             try await ledger.track([record(sentAt: sentAt)], firstCheckDelay: 900)
             let source = ScriptedSendDetails { _ in ScriptedSendDetails.page([]) }
-            let report = await compensator(ledger, source, clock: TestClock(sentAt.addingTimeInterval(899))).runOnce()
+            let report = await compensator(ledger, source, clock: CompensationClock(sentAt.addingTimeInterval(899))).runOnce()
             #expect(report.due == 0)
             #expect(source.questions.isEmpty)
         }
@@ -226,7 +227,7 @@ struct CompensatorTests {
             let sentAt = try sentAt()
             try await ledger.track([record(sentAt: sentAt)])
             let source = ScriptedSendDetails { q in ScriptedSendDetails.page([ScriptedSendDetails.row(phone: q.phoneNumber, status: 1)]) }
-            let clock = TestClock(sentAt.addingTimeInterval(900))
+            let clock = CompensationClock(sentAt.addingTimeInterval(900))
             let compensator = compensator(ledger, source, clock: clock)
             compensator.start()
             var waited = 0

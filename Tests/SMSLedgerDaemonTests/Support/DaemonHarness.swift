@@ -58,6 +58,9 @@ struct DaemonHarness: Sendable {
             [store]
             path = "\(storePath)"
 
+            [http]
+            listen = "127.0.0.1:0"
+
             [logging]
             level = "warning"
             format = "text"

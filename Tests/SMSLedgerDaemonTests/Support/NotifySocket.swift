@@ -41,7 +41,24 @@ final class NotifySocket: @unchecked Sendable {
     }
 
     /// Waits until a datagram satisfying `predicate` arrives; returns everything read on the way.
-    func waitFor(timeout: Duration = .seconds(20), _ predicate: (String) -> Bool) -> [String]? {
+    /// The blocking reads run on a Dispatch queue: blocking one of the few threads of Swift's
+    /// cooperative pool would starve the daemon under test.
+    func waitFor(timeout: Duration = .seconds(20), _ predicate: @escaping @Sendable (String) -> Bool) async -> [String]? {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: self.blockingWaitFor(timeout: timeout, predicate))
+            }
+        }
+    }
+
+    /// Every datagram that arrives within `duration`, read off the cooperative pool.
+    func collect(for duration: Duration) async -> [String] {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: self.messages(for: duration)) }
+        }
+    }
+
+    private func blockingWaitFor(timeout: Duration, _ predicate: (String) -> Bool) -> [String]? {
         var seen: [String] = []
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {

@@ -1,0 +1,80 @@
+"""SMSLedger benchmark: one emulator, three consumers one after another, figures and targets.
+
+Run through ../run.sh, which builds the release binary and the SDK venv. Settings (environment):
+
+  BENCH_N                  messages for SMSLedger and the ceiling       (default 200000)
+  BENCH_OFFICIAL_N         messages for the official pattern             (default 5000; it is slow)
+  BENCH_SMSUP_SHARE        share of the messages that are SmsUp replies  (default 0.1)
+  BENCH_POLLERS            SMSLedger pollers per queue = ceiling loops   (default 16)
+  BENCH_CEILING_PROCESSES  processes the ceiling's loops are spread over (default 2)
+  BENCH_IDLE_SECONDS       idle-CPU window with empty queues             (default 60)
+  BENCH_LATENCY_SECONDS    duration of the half-load latency run        (default 20)
+  BENCH_SKIP               comma list of phases to skip: official,ceiling
+"""
+import datetime
+import json
+import os
+import sys
+import tempfile
+import time
+
+import phases
+import report
+from emulator import Emulator
+
+
+def setting(name, default, kind=int):
+    value = os.environ.get(name)
+    return kind(value) if value not in (None, "") else default
+
+
+def main():
+    binary = os.environ["SMSLEDGER_BIN"]
+    sdk_python = os.environ["BENCH_SDK_PYTHON"]
+    results_dir = os.environ["BENCH_RESULTS_DIR"]
+    n = setting("BENCH_N", 200_000)
+    official_n = setting("BENCH_OFFICIAL_N", 5_000)
+    up_share = setting("BENCH_SMSUP_SHARE", 0.1, float)
+    pollers = setting("BENCH_POLLERS", 16)
+    ceiling_processes = setting("BENCH_CEILING_PROCESSES", 2)
+    idle_seconds = setting("BENCH_IDLE_SECONDS", 60)
+    latency_seconds = setting("BENCH_LATENCY_SECONDS", 20)
+    skip = set(filter(None, os.environ.get("BENCH_SKIP", "").split(",")))
+    workdir = tempfile.mkdtemp(prefix="smsledger-bench-")
+    started = time.monotonic()
+
+    def log(text):
+        print("[%6.1fs] %s" % (time.monotonic() - started, text), flush=True)
+
+    emulator = Emulator(binary)
+    log("emulator on %s (pid %d); work directory %s" % (emulator.endpoint, emulator.pid, workdir))
+    results = {
+        "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "settings": {"n": n, "official_n": official_n, "smsup_share": up_share, "pollers_per_queue": pollers,
+                     "batch_size": 16, "synchronous": "full", "idle_seconds": idle_seconds,
+                     "latency_seconds": latency_seconds, "ceiling_processes": ceiling_processes},
+        "machine": {"cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()},
+        "binary": binary,
+    }
+    try:
+        results["smsledger"] = phases.smsledger(emulator, binary, workdir, n, up_share, pollers, 16,
+                                                idle_seconds, latency_seconds, log)
+        if "official" not in skip:
+            results["official"] = phases.official(emulator, sdk_python, workdir, official_n, up_share, log)
+        if "ceiling" not in skip:
+            results["ceiling"] = phases.ceiling(emulator, workdir, n, up_share, pollers, ceiling_processes, log)
+    finally:
+        emulator.stop()
+    results["machine"]["load_average_at_end"] = os.getloadavg()
+    results["targets"] = report.targets(results)
+    report.show(results)
+    os.makedirs(results_dir, exist_ok=True)
+    path = os.path.join(results_dir, datetime.datetime.now().strftime("%Y%m%d-%H%M%S") + ".json")
+    with open(path, "w") as f:
+        json.dump(results, f, indent=2, ensure_ascii=False)
+    print("\nresults: %s" % path)
+    return 0 if all(t["verdict"] != "FAIL" for t in results["targets"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""The issue's targets, checked against one run's figures, and the printed table."""
+
+RSS_LIMIT_MIB = 64
+GROWTH_LIMIT = 0.10
+SOAK_MESSAGES = 1_000_000
+
+
+def targets(results):
+    led, official, ceiling = results.get("smsledger", {}), results.get("official"), results.get("ceiling")
+    n = results["settings"]["n"]
+    checks = []
+
+    def check(name, ok, figure, note=""):
+        verdict = "NOT RUN" if ok is None else ("PASS" if ok else "FAIL")
+        checks.append({"target": name, "verdict": verdict, "figure": figure, "note": note})
+
+    rate = led.get("messages_per_second")
+    if official:
+        ratio = rate / official["messages_per_second"]
+        results["ratio_to_official"] = round(ratio, 1)
+        check("throughput >= 20x the official pattern", ratio >= 20, "%.1fx" % ratio,
+              "official measured on %d messages" % official["messages"])
+    else:
+        check("throughput >= 20x the official pattern", None, "-")
+    if ceiling:
+        ratio = rate / ceiling["messages_per_second"]
+        results["ratio_to_ceiling"] = round(ratio, 3)
+        check("throughput >= 60% of the protocol ceiling", ratio >= 0.6, "%.0f%%" % (ratio * 100))
+    else:
+        check("throughput >= 60% of the protocol ceiling", None, "-")
+    p99 = led.get("latency", {}).get("enqueue_to_commit_ms", {}).get("p99")
+    check("enqueue-to-commit p99 < 50 ms at half load", None if p99 is None else p99 < 50,
+          "%s ms" % p99, "upper bound: commit seen by a reader polling every %s ms"
+          % led.get("latency", {}).get("watch_interval_ms"))
+    peak = led.get("peak_rss_mib")
+    check("peak RSS < 64 MiB over %d messages" % n, None if peak is None else peak < RSS_LIMIT_MIB, "%s MiB" % peak,
+          "" if n >= 200_000 else "the target is for 200,000 messages; this run had fewer")
+    track = led.get("rss_track_mib", {})
+    if n >= SOAK_MESSAGES and track:
+        growth = track["at_end"] / track["at_mark"] - 1
+        check("no RSS growth over 1,000,000 messages (end within 10% of at 100,000)", growth <= GROWTH_LIMIT,
+              "%+.1f%%" % (growth * 100))
+    else:
+        note = ""
+        if track:
+            note = "this run: %.1f MiB at %d, %.1f MiB at the end; run BENCH_N=1000000 for the target" % (
+                track["at_mark"], track["mark_messages"], track["at_end"])
+        check("no RSS growth over 1,000,000 messages", None, "-", note)
+    idle = led.get("idle", {})
+    check("idle CPU < 1% of one core", None if not idle else idle["percent_of_one_core"] < 1,
+          "%s%% over %s s" % (idle.get("percent_of_one_core"), idle.get("seconds")),
+          "" if idle.get("seconds", 0) >= 60 else "the target is over 60 s")
+    ready = led.get("ready_ms")
+    check("READY=1 within 300 ms of start", None if ready is None else ready <= 300, "%s ms" % ready)
+    return checks
+
+
+def show(results):
+    print("\n=== SMSLedger benchmark, %s, %d CPUs ===" % (results["when"], results["machine"]["cpus"]))
+    header = "%-28s %12s %14s %14s %16s" % ("consumer", "msg/s", "CPU s / 10k", "peak RSS MiB", "emulator CPU/10k")
+    print(header)
+    print("-" * len(header))
+    rows = [("SMSLedger (synchronous=FULL)", results.get("smsledger")),
+            ("official SDK pattern", results.get("official")),
+            ("protocol ceiling", results.get("ceiling"))]
+    for name, figures in rows:
+        if not figures:
+            print("%-28s %12s" % (name, "not run"))
+            continue
+        print("%-28s %12.0f %14.3f %14.1f %16.3f" % (
+            name, figures["messages_per_second"], figures["cpu_seconds_per_10k"], figures["peak_rss_mib"],
+            figures["emulator_cpu_seconds_per_10k"]))
+    led = results.get("smsledger", {})
+    official = results.get("official")
+    if official:
+        print("  the official pattern ran on %d messages (one receive, insert+commit, delete per message, "
+              "one consumer per queue); SMSLedger and the ceiling on %d"
+              % (official["messages"], results["settings"]["n"]))
+    if results.get("ceiling"):
+        print("  ceiling consumer: %s" % results["ceiling"].get("consumer"))
+    if led:
+        lat = led.get("latency", {})
+        print("\nSMSLedger: start -> READY=1 %.1f ms; idle CPU %.3f%% of one core over %d s; ledger rows %s"
+              % (led["ready_ms"], led["idle"]["percent_of_one_core"], led["idle"]["seconds"], led["ledger_rows"]))
+        print("SMSLedger: enqueue-to-commit at %.0f msg/s offered (%.0f achieved, %d messages): %s ms;"
+              " enqueue-to-received_at %s ms"
+              % (lat.get("offered_per_second", 0), lat.get("achieved_per_second", 0), lat.get("messages", 0),
+                 fmt(lat.get("enqueue_to_commit_ms")), fmt(lat.get("enqueue_to_received_at_ms"))))
+        print("SMSLedger: RSS %s" % led.get("rss_track_mib"))
+    if "ratio_to_official" in results:
+        print("\nratio SMSLedger / official: %.1fx" % results["ratio_to_official"])
+    if "ratio_to_ceiling" in results:
+        print("ratio SMSLedger / ceiling:  %.0f%%" % (results["ratio_to_ceiling"] * 100))
+    print("\ntargets:")
+    for t in results["targets"]:
+        print("  %-8s %-70s %s%s" % (t["verdict"], t["target"], t["figure"], ("  (" + t["note"] + ")") if t["note"] else ""))
+
+
+def fmt(p):
+    return "p50 %s / p99 %s / max %s" % (p["p50"], p["p99"], p["max"]) if p else "-"

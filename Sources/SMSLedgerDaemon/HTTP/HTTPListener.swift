@@ -1,0 +1,126 @@
+import Foundation
+import HTTPServing
+import LedgerStore
+import Logging
+import SMSLedgerConfig
+import SMSLedgerCore
+import Synchronization
+
+/// Why the listener could not start. Both are configuration problems: retrying will not help.
+public struct HTTPListenerError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public var isRetryable: Bool { false }
+    public var description: String { message }
+}
+
+/// The daemon's HTTP listener: `POST /v1/sends`, TeleSign-style status callbacks, `GET /healthz`.
+///
+/// A service with a clear life: ``start()`` binds and serves, ``stop()`` stops accepting, lets the
+/// requests in flight finish (each answers only after its commit) and closes. Start it after the
+/// store is open and stop it before the store closes, so no request ever meets a closed store.
+///
+/// Endpoints, limits and answers are documented on ``ListenerRoute``, ``SendsEndpoint``,
+/// ``SendsAuthorization`` and ``TeleSignCallbackEndpoint``. Every 2xx is given only after the commit
+/// is durable; a store that cannot commit answers 503 with `Retry-After`, and nothing is stored.
+public final class HTTPListener: Sendable {
+    public let health = ListenerHealth()
+    private let settings: HTTPSettings
+    private let bindAddress: ListenAddress
+    private let teleSignKey: Secret?
+    private let store: any LedgerStore
+    private let firstCheckDelay: TimeInterval
+    private let logger: Logger
+    private let server = Mutex<RunningHTTPServer?>(nil)
+
+    /// - Parameters:
+    ///   - settings: `[http]`; `listen` decides whether `/v1/sends` needs the bearer token.
+    ///   - teleSignKey: `telesign.api_key` (base64 text); `nil` makes the callback route answer 503.
+    ///   - firstCheckDelay: when compensation first asks about a send recorded here
+    ///     (`CheckSchedule.firstCheckDelay`).
+    ///   - bindAddress: where to bind, when not `settings.listen`. Tests pass a loopback address with
+    ///     non-loopback settings to exercise the token check; the daemon leaves it `nil`.
+    public init(settings: HTTPSettings, teleSignKey: Secret?, store: any LedgerStore, firstCheckDelay: TimeInterval,
+                logger: Logger, bindAddress: ListenAddress? = nil) {
+        self.settings = settings
+        self.bindAddress = bindAddress ?? settings.listen
+        self.teleSignKey = teleSignKey
+        self.store = store
+        self.firstCheckDelay = firstCheckDelay
+        self.logger = logger
+    }
+
+    /// The bound port while running, else `nil`.
+    public var port: Int? { server.withLock { $0?.port } }
+
+    /// Binds and starts serving; returns the bound port (useful with port 0).
+    ///
+    /// Throws ``HTTPListenerError`` for a callback path that shadows a fixed route or a TeleSign key that
+    /// is not base64, and the socket's error when the address cannot be bound (in use, not local).
+    @discardableResult
+    public func start() async throws -> Int {
+        if let running = port { return running }
+        let handler = try makeHandler()
+        let limit = max(settings.maxBodyBytes, TeleSignCallbackEndpoint.bodyLimit)
+        let running = try await HTTPServer.start(
+            host: bindAddress.host, port: bindAddress.port,
+            configuration: HTTPServerConfiguration(maxBodyBytes: limit), logger: logger) { request in
+                await handler(request)
+            }
+        server.withLock { $0 = running }
+        logger.info("http listener on \(ListenAddress(host: bindAddress.host, port: running.port))",
+                    metadata: [LogKeys.httpPath: "\(ListenerRoute.sendsPath) \(settings.telesignCallbackPath)"])
+        return running.port
+    }
+
+    /// Stops accepting, lets requests in flight finish (up to the server's grace period), then closes.
+    /// Safe to call more than once, and before ``start()``.
+    public func stop() async {
+        let running = server.withLock { current -> RunningHTTPServer? in
+            let taken = current
+            current = nil
+            return taken
+        }
+        guard let running else { return }
+        await running.shutdown()
+        logger.info("http listener stopped after \(health.snapshot.requests) requests")
+    }
+
+    /// Builds the request handler, validating what only the listener can check.
+    private func makeHandler() throws -> @Sendable (HTTPServerRequest) async -> HTTPServerResponse {
+        let callbackPath = settings.telesignCallbackPath
+        guard callbackPath != ListenerRoute.sendsPath, callbackPath != ListenerRoute.healthzPath else {
+            throw HTTPListenerError(message: "http.telesign_callback_path \(callbackPath) is already a fixed route; choose another path")
+        }
+        var signature: TeleSignSignature?
+        if let teleSignKey {
+            guard let parsed = TeleSignSignature(base64Key: teleSignKey.reveal()) else {
+                throw HTTPListenerError(message: "telesign.api_key (\(teleSignKey.source)) is not base64 text")
+            }
+            signature = parsed
+        }
+        let sends = SendsEndpoint(authorization: SendsAuthorization(settings: settings), maxBodyBytes: settings.maxBodyBytes,
+                                  store: store, firstCheckDelay: firstCheckDelay, health: health, logger: logger)
+        let callbacks = TeleSignCallbackEndpoint(signature: signature, path: callbackPath, store: store,
+                                                 health: health, logger: logger)
+        let health = self.health
+        return { request in
+            let response: HTTPServerResponse
+            switch ListenerRoute.resolve(method: request.method, path: request.path, callbackPath: callbackPath) {
+            case .healthz:
+                response = HTTPServerResponse(status: 200, headers: HTTPHeaderFields([(name: "Content-Type", value: "text/plain")]),
+                                              body: "ok\n")
+            case .recordSends:
+                response = await sends.handle(request)
+            case .teleSignCallback:
+                response = await callbacks.handle(request)
+            case .methodNotAllowed(let allow):
+                response = ListenerResponse.error(405, "method \(request.method) is not allowed here",
+                                                  headers: [("Allow", allow)])
+            case .notFound:
+                response = ListenerResponse.error(404, "no such endpoint")
+            }
+            health.record(status: response.status)
+            return response
+        }
+    }
+}

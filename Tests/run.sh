@@ -29,7 +29,7 @@ run_swift_tests() {
     "$@" >"$log" 2>&1
     local rc=$?
     set -e
-    grep -E "(✘|failed|error:|Test run with|Executed [0-9]+ tests)" "$log" | tail -n 60 || true
+    grep -E "(✘|error:|Test run with|Executed [0-9]+ tests)" "$log" | tail -n 60 || true
     return $rc
 }
 

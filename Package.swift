@@ -8,6 +8,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "smsledger", targets: ["smsledger"]),
+        // For Benchmarks/ (a separate package that reaches these modules through a path dependency).
+        .library(name: "SMSLedgerModules", targets: ["SMSLedgerCore", "AlibabaCloud", "LedgerStore", "SMSLedgerDaemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

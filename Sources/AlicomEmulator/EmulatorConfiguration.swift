@@ -1,3 +1,4 @@
+import SMSLedgerCore
 import Foundation
 
 /// Everything an ``AlicomEmulator`` needs to know before it starts.

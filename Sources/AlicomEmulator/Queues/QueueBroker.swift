@@ -1,3 +1,4 @@
+import SMSLedgerCore
 import Foundation
 
 /// Messages handed to a long-poll, or why there are none.

@@ -1,3 +1,4 @@
+import SMSLedgerCore
 import Foundation
 
 /// Temporary MNS credentials as QueryTokenForMnsQueue hands them out.

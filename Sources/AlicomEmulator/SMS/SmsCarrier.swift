@@ -1,3 +1,4 @@
+import SMSLedgerCore
 import Foundation
 
 /// The emulator's record of one SMS to one phone: what was sent and what really happened.

@@ -1,3 +1,4 @@
+import SMSLedgerCore
 import Logging
 
 /// The logging knobs that may change while the daemon runs.

@@ -1,3 +1,4 @@
+import SMSLedgerCore
 import Logging
 #if canImport(Glibc)
 import Glibc

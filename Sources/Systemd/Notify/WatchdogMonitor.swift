@@ -1,3 +1,4 @@
+import SMSLedgerCore
 /// One ``WatchdogGate`` shared by the pollers (which beat) and the ping loop (which asks).
 ///
 /// The clock is injectable so that tests can move time by hand; production uses the continuous

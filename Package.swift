@@ -9,7 +9,7 @@ let package = Package(
     products: [
         .executable(name: "smsledger", targets: ["smsledger"]),
         // For Benchmarks/ (a separate package that reaches these modules through a path dependency).
-        .library(name: "SMSLedgerModules", targets: ["SMSLedgerCore", "AlibabaCloud", "LedgerStore", "SMSLedgerDaemon"]),
+        .library(name: "SMSLedgerModules", targets: ["SMSLedgerCore", "AlibabaCloud", "LedgerStore", "SMSLedgerDaemon", "AlicomEmulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

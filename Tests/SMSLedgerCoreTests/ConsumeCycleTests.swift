@@ -94,6 +94,25 @@ struct ConsumeCycleTests {
         #expect(cycle.lastFailure == nil)
     }
 
+    @Test func emptyReceivesDoNotEndAStoreOutageSoItsBackoffKeepsGrowing() {
+        var cycle = ConsumeCycle(policy: RetryPolicy(maxBackoff: .seconds(60)))
+        var delays: [Duration] = []
+        for _ in 0..<3 {
+            _ = cycle.tick()
+            _ = cycle.received(count: 2, elapsed: .milliseconds(1), waitSeconds: 30)
+            if case .schedule(let d) = cycle.commitFailed(.init(.storeUnavailable, "disk full"), jitter: 1) { delays.append(d) }
+            // The refused messages are invisible for a while: the next receive is empty.
+            _ = cycle.tick()
+            _ = cycle.received(count: 0, elapsed: .seconds(30), waitSeconds: 30)
+        }
+        #expect(delays == [.seconds(1), .seconds(2), .seconds(4)])
+        #expect(cycle.lastFailure?.kind == .storeUnavailable)
+        _ = cycle.tick()
+        _ = cycle.received(count: 1, elapsed: .milliseconds(1), waitSeconds: 30)
+        #expect(cycle.committed() == .delete)
+        #expect(cycle.consecutiveFailures == 0, "a commit ends the outage")
+    }
+
     @Test func stopWhileIdleFinishesAtOnce() {
         var cycle = ConsumeCycle()
         #expect(cycle.stop() == .finish)

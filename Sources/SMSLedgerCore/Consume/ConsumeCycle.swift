@@ -72,7 +72,10 @@ public struct ConsumeCycle: Sendable {
     /// the request (its concurrent long-poll limit); looping at once would spin, so wait a little.
     public mutating func received(count: Int, elapsed: Duration, waitSeconds: Int) -> Action {
         guard state == .receiving else { return .none }
-        consecutiveFailures = 0
+        // A receive proves the queue side works, not the store: while the store is failing, the
+        // messages it could not take stay invisible and receives come back empty, so only a
+        // commit may end a store outage (and its backoff keeps growing until then).
+        if lastFailure?.kind != .storeUnavailable { consecutiveFailures = 0 }
         if count > 0 {
             state = .committing(messages: count)
             return .commit

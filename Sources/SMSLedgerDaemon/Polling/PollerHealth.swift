@@ -47,8 +47,12 @@ public final class PollerHealth: Sendable {
     func recordReceived(_ count: Int) {
         state.withLock { s in
             s.received += count
-            s.failuresInARow = 0
-            s.lastFailure = nil
+            // Only a commit ends a store outage (see ConsumeCycle.received): receives come back
+            // empty while the messages the store refused are invisible, which is not recovery.
+            if s.lastFailure?.kind != .storeUnavailable {
+                s.failuresInARow = 0
+                s.lastFailure = nil
+            }
             s.busySince = .now
         }
     }
@@ -58,6 +62,8 @@ public final class PollerHealth: Sendable {
             s.stored += summary.receipts.new + summary.replies.new
             s.duplicates += summary.receipts.duplicate + summary.replies.duplicate
             s.quarantined += summary.quarantine.new + summary.quarantine.duplicate
+            s.failuresInARow = 0
+            s.lastFailure = nil
             s.busySince = .now
         }
     }

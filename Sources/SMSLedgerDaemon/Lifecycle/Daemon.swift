@@ -41,15 +41,21 @@ public final class Daemon: Sendable {
     }
 
     private let heartbeatPeriod: Duration?
+    private let stepAllowance: Duration
 
-    /// - Parameter heartbeatPeriod: how often to send `STATUS=` and `WATCHDOG=1`; by default a
-    ///   third of `WatchdogSec=` (at most 5 s).
+    /// - Parameters:
+    ///   - heartbeatPeriod: how often to send `STATUS=` and `WATCHDOG=1`; by default a third of
+    ///     `WatchdogSec=` (at most 5 s).
+    ///   - stepAllowance: how much longer than a long poll plus two request timeouts one step of a
+    ///     poller may take before it counts as wedged and the watchdog pings stop.
     public init(configPath: String, environment: [String: String] = ProcessInfo.processInfo.environment,
-                notifier: SystemdNotifier = SystemdNotifier(), heartbeatPeriod: Duration? = nil) {
+                notifier: SystemdNotifier = SystemdNotifier(), heartbeatPeriod: Duration? = nil,
+                stepAllowance: Duration = .seconds(30)) {
         self.configPath = configPath
         self.environment = environment
         self.notifier = notifier
         self.heartbeatPeriod = heartbeatPeriod
+        self.stepAllowance = stepAllowance
     }
 
     /// Runs until SIGTERM/SIGINT (or until `signals` ends) and returns the process exit code.
@@ -192,10 +198,16 @@ public final class Daemon: Sendable {
     /// timeout) stops the pings, so systemd's watchdog restarts us.
     private func heartbeat() async {
         let period = heartbeatPeriod ?? min(notifier.watchdogInterval().map { $0 / 3 } ?? .seconds(5), .seconds(5))
+        var wasAlive = true
         while !Task.isCancelled {
             if let (line, alive) = statusLine() {
                 _ = notifier.status(line)
-                if alive { _ = notifier.watchdogPing() } else { logger.critical("a poller is wedged; withholding the watchdog ping") }
+                if alive { _ = notifier.watchdogPing() }
+                if alive != wasAlive {
+                    if alive { logger.notice("progress again; watchdog pings resume") }
+                    else { logger.critical("withholding the watchdog ping: \(line)") }
+                    wasAlive = alive
+                }
             }
             try? await Task.sleep(for: period)
         }
@@ -203,14 +215,17 @@ public final class Daemon: Sendable {
 
     func statusLine() -> (String, Bool)? {
         guard let current = state.withLock({ $0 }) else { return nil }
-        let maxStep = current.configuration.polling.wait + current.configuration.alibaba.requestTimeout * 2 + .seconds(30)
+        let maxStep = current.configuration.polling.wait + current.configuration.alibaba.requestTimeout * 2 + stepAllowance
         let now = ContinuousClock.now
         let snapshots = current.runtime.pollers.map(\.health.snapshot)
-        let alive = current.runtime.pollers.allSatisfy { $0.health.isAlive(now: now, maxStep: maxStep) }
-            && (current.runtime.compensator?.health.isAlive(now: now, maxStall: maxStep * 4) ?? true)
+        var wedged = current.runtime.pollers.filter { !$0.health.isAlive(now: now, maxStep: maxStep) }.map(\.id)
+        if let compensator = current.runtime.compensator, !compensator.health.isAlive(now: now, maxStall: maxStep * 4) {
+            wedged.append("compensator")
+        }
         var line = DaemonStatus.line(snapshots)
+        if !wedged.isEmpty { line = "WEDGED (no progress for over \(maxStep)): \(wedged.joined(separator: ", ")) | " + line }
         if let compensator = current.runtime.compensator { line += " | " + compensator.health.snapshot.statusFragment }
         if let listener = current.listener { line += " | " + listener.health.snapshot.statusFragment }
-        return (line, alive)
+        return (line, wedged.isEmpty)
     }
 }

@@ -71,11 +71,12 @@ struct DaemonHarness: Sendable {
     }
 
     /// Starts the daemon; returns its task (yielding the exit code) and the signal input.
-    func startDaemon(notifySocket: String? = nil) -> (task: Task<Int32, Never>, signals: AsyncStream<DaemonSignal>.Continuation) {
+    func startDaemon(notifySocket: String? = nil, stepAllowance: Duration = .seconds(30))
+        -> (task: Task<Int32, Never>, signals: AsyncStream<DaemonSignal>.Continuation) {
         let (stream, continuation) = AsyncStream<DaemonSignal>.makeStream()
         let daemon = Daemon(configPath: configPath, environment: [:],
                             notifier: SystemdNotifier(target: notifySocket.map { .socket($0) } ?? .disabled),
-                            heartbeatPeriod: .milliseconds(200))
+                            heartbeatPeriod: .milliseconds(200), stepAllowance: stepAllowance)
         let task = Task { await daemon.run(signals: stream) }
         return (task, continuation)
     }

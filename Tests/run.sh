@@ -42,9 +42,9 @@ TZ=America/Los_Angeles run_swift_tests .build/swift-test-la.log \
 
 if [ -d Tests/Interop ]; then
     echo "== official Alibaba Cloud Python SDKs against the emulator"
-    venv="${SMSLEDGER_VENV:-.build/interop-venv}"
+    venv="${LEDGER_VENV:-.build/interop-venv}"
     [ -x "$venv/bin/pytest" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q -r Tests/Interop/requirements.txt; }
-    SMSLEDGER_BIN="$bin" "$venv/bin/pytest" -q Tests/Interop
+    LEDGER_BIN="$bin" "$venv/bin/pytest" -q Tests/Interop
 fi
 
 # Process-level stages. Each prints a header and its time; the first failure ends the run (exit 1).

@@ -4,6 +4,7 @@ import socket
 import sqlite3
 import subprocess
 import tempfile
+import threading
 import time
 
 from emulator import ACCESS_KEY_ID, ACCESS_KEY_SECRET, ACCOUNT_UID
@@ -61,7 +62,7 @@ class Daemon:
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.notify.bind(self.socket_path)
         # SMSLEDGER_* variables are config overrides to the daemon, and it refuses unknown ones
-        # (SMSLEDGER_BIN, which run.sh and the interop tests use, would stop it with exit 78).
+        # (a stray one in the caller's environment would stop it with exit 78).
         environment = {k: v for k, v in os.environ.items() if not k.startswith("SMSLEDGER_")}
         environment["NOTIFY_SOCKET"] = self.socket_path
         self.log = open(log_path, "w")
@@ -70,6 +71,20 @@ class Daemon:
                                         stdout=self.log, stderr=subprocess.STDOUT)
         self.pid = self.process.pid
         self.ready_seconds = self._wait_for("READY=1", started, timeout=30)
+        # Keep reading, as systemd does: the daemon sends STATUS=/WATCHDOG=1 every few seconds, and a
+        # datagram socket nobody reads fills after 10 messages (net.unix.max_dgram_qlen), after which
+        # the daemon's sendmsg blocks one of its threads.
+        self.notify.settimeout(0.5)
+        threading.Thread(target=self._drain_notifications, daemon=True).start()
+
+    def _drain_notifications(self):
+        while True:
+            try:
+                self.notify.recv(4096)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
 
     def _wait_for(self, word, started, timeout):
         self.notify.settimeout(0.2)

@@ -56,7 +56,11 @@ def targets(results):
 
 
 def show(results):
-    print("\n=== SMSLedger benchmark, %s, %d CPUs ===" % (results["when"], results["machine"]["cpus"]))
+    machine = results["machine"]
+    print("\n=== SMSLedger benchmark, %s, %d CPUs, load average %.1f at start, %.1f at end ===" % (
+        results["when"], machine["cpus"], machine["load_average_at_start"][0], machine["load_average_at_end"][0]))
+    if machine["load_average_at_end"][0] > machine["cpus"]:
+        print("    (other work competed for the CPUs: compare the ratios and CPU s/10k, not absolute msg/s)")
     header = "%-28s %12s %14s %14s %16s" % ("consumer", "msg/s", "CPU s / 10k", "peak RSS MiB", "emulator CPU/10k")
     print(header)
     print("-" * len(header))

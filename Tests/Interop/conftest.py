@@ -1,6 +1,6 @@
-"""Starts `$SMSLEDGER_BIN emulator` once per session and hands the tests its endpoint.
+"""Starts `$LEDGER_BIN emulator` once per session and hands the tests its endpoint.
 
-Run:  SMSLEDGER_BIN=/path/to/smsledger python -m pytest Tests/Interop
+Run:  LEDGER_BIN=/path/to/smsledger python -m pytest Tests/Interop
 """
 import json
 import os
@@ -39,9 +39,9 @@ class Emulator:
 
 @pytest.fixture(scope="session")
 def emulator():
-    binary = os.environ.get("SMSLEDGER_BIN")
+    binary = os.environ.get("LEDGER_BIN")
     if not binary:
-        pytest.fail("set SMSLEDGER_BIN to the smsledger executable (e.g. .build/debug/smsledger)")
+        pytest.fail("set LEDGER_BIN to the smsledger executable (e.g. .build/debug/smsledger)")
     process = subprocess.Popen(
         [binary, "emulator", "--listen", "127.0.0.1:0",
          "--access-key-id", ACCESS_KEY_ID, "--access-key-secret", ACCESS_KEY_SECRET,

@@ -3,11 +3,11 @@
 # the ledger must hold every enqueued receipt and reply exactly once. See crash_safety.py.
 #
 # Usage: Tests/System/crash-safety.sh [BINARY] [crash_safety.py options, e.g. --kills 12 --seed 42]
-# BINARY defaults to $SMSLEDGER_BIN, then to the package's debug build. Loopback only; no root.
+# BINARY defaults to $LEDGER_BIN, then to the package's debug build. Loopback only; no root.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then BINARY=$1; shift
-elif [ -n "${SMSLEDGER_BIN:-}" ]; then BINARY=$SMSLEDGER_BIN
+elif [ -n "${LEDGER_BIN:-}" ]; then BINARY=$LEDGER_BIN
 else BINARY="$(swift build --package-path "$HERE/../.." --show-bin-path)/smsledger"
 fi
 [ -x "$BINARY" ] || { echo "crash-safety.sh: no executable at $BINARY (swift build first)" >&2; exit 2; }

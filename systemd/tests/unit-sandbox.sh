@@ -16,7 +16,7 @@
 #            (PRIORITY, MNS_QUEUE, masked SMS_PHONE, _SYSTEMD_USER_UNIT, native _TRANSPORT); format
 #            "auto" must have chosen the journal because systemd connected stderr to it
 #
-# Usage: systemd/tests/unit-sandbox.sh [BINARY]    (default: $SMSLEDGER_BIN, then the debug build)
+# Usage: systemd/tests/unit-sandbox.sh [BINARY]    (default: $LEDGER_BIN, then the debug build)
 # Set KEEP=1 to keep the work directory (config, unit, journal, logs).
 # Needs root, python3, sqlite3 and the `systemd` package; no systemd PID 1: `systemd --user` runs as
 # root inside a private mount namespace (tmpfs over /run, a bind-mounted journald.conf), next to a
@@ -175,7 +175,7 @@ fi
 # ---------------------------------------------------------------------------------------------
 # Outside: the emulator, the config, the reduced unit; afterwards the journal checks.
 # ---------------------------------------------------------------------------------------------
-BINARY=${1:-${SMSLEDGER_BIN:-$(swift build --package-path "$ROOT" --show-bin-path)/smsledger}}
+BINARY=${1:-${LEDGER_BIN:-$(swift build --package-path "$ROOT" --show-bin-path)/smsledger}}
 [ -x "$BINARY" ] || fail "no executable at $BINARY (swift build first)"
 BINARY=$(realpath "$BINARY")
 [ "$(id -u)" = 0 ] || { echo "unit-sandbox.sh: needs root (it mounts in a private namespace)" >&2; exit 2; }

@@ -1,5 +1,8 @@
 import Benchmark
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 
 /// What the Foundation calls on SMSLedger's hot path cost, each next to the cheap way to do the same.
 ///
@@ -8,7 +11,9 @@ import Foundation
 /// - a `DateFormatter` built per request (`MNSSignature.httpDate`, once per MNS call) vs one reused;
 /// - hex via `String(format:)` per byte (`MNSSignature.hexMD5`, once per message for its body MD5)
 ///   vs a lookup table;
-/// - one receipt body: base64 + `JSONSerialization` (what the normalisers do) vs base64 + `JSONDecoder`.
+/// - one receipt body: base64 + `JSONSerialization` (what the normalisers do) vs base64 + `JSONDecoder`;
+/// - a 16-message BatchReceiveMessage answer through `XMLParser` (as `MNSXML.parse` does, here with a
+///   delegate that only collects element text) vs a plain byte scan for the same fields.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .throughput],
@@ -57,6 +62,18 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations {
             guard let data = Data(base64Encoded: body) else { continue }
             blackHole(try? decoder.decode(ReceiptSample.Report.self, from: data))
+        }
+    }
+
+    let answer = BatchReceiveSample.document
+    Benchmark("16-message receive answer, XMLParser") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(BatchReceiveSample.parseWithXMLParser(answer))
+        }
+    }
+    Benchmark("16-message receive answer, byte scan") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(BatchReceiveSample.scan(answer))
         }
     }
 }

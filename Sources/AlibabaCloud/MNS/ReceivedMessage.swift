@@ -109,7 +109,7 @@ enum MNSDecoding {
         let integrity: ReceivedMessage.BodyIntegrity
         if let expected {
             let actual = MNSSignature.messageBodyMD5(body)
-            integrity = actual.caseInsensitiveCompare(expected) == .orderedSame
+            integrity = actual.equalsIgnoringASCIICase(expected)
                 ? .verified : .mismatch(expected: expected, actual: actual)
         } else {
             integrity = .unverified
@@ -171,8 +171,9 @@ enum MNSDecoding {
         }
     }
 
+    /// Identifiers, handles and numbers only; never the body (its text is what the MD5 covers).
     private static func trimmed(_ text: String) -> String {
-        text.trimmingCharacters(in: .whitespacesAndNewlines)
+        text.trimmingWhitespaceAndNewlines()
     }
 
     private static func millisecondsDate(_ text: String?) -> Date? {

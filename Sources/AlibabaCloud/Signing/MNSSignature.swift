@@ -10,7 +10,7 @@ public enum MNSSignature {
     public static func stringToSign(method: String, contentMD5: String?, contentType: String?, date: String,
                                     headers: [(name: String, value: String)], resource: String) -> String {
         let mnsHeaders = headers
-            .map { (name: $0.name.lowercased(), value: $0.value.trimmingCharacters(in: .whitespaces)) }
+            .map { (name: $0.name.lowercased(), value: $0.value.trimmingWhitespace()) }
             .filter { $0.name.hasPrefix("x-mns-") }
             .sorted { $0.name < $1.name }
             .map { "\($0.name):\($0.value)\n" }
@@ -43,26 +43,18 @@ public enum MNSSignature {
     }
 
     public static func hexMD5(_ data: Data, uppercase: Bool) -> String {
-        let digest = Insecure.MD5.hash(data: data)
-        let format = uppercase ? "%02X" : "%02x"
-        return digest.map { String(format: format, $0) }.joined()
+        Hex.encode(Insecure.MD5.hash(data: data), uppercase: uppercase)
     }
 
-    /// RFC 1123 GMT date in the POSIX locale, as the `Date` header wants it.
+    /// RFC 1123 GMT date with POSIX day and month names, as the `Date` header wants it
+    /// (`Tue, 05 Mar 2024 06:07:08 GMT`). Written by hand: see ``HTTPDate``.
     public static func httpDate(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter.string(from: date)
+        HTTPDate.format(date)
     }
 
-    /// Parses an RFC 1123 `Date` header; `nil` when it is not one.
+    /// Parses an RFC 1123 `Date` header (`EEE, dd MMM yyyy HH:mm:ss GMT`, `UTC` also accepted);
+    /// `nil` when it is not exactly one.
     public static func parseHTTPDate(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: text)
+        HTTPDate.parse(text)
     }
 }

@@ -63,10 +63,9 @@ public enum RPCSignature {
     }
 
     /// `Timestamp` format: UTC, `yyyy-MM-dd'T'HH:mm:ss'Z'`.
+    /// Written by hand (see ``HTTPDate``): a `Calendar` and `String(format:)` per request cost more than
+    /// the signature.
     public static func timestamp(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        HTTPDate.rpcTimestamp(date)
     }
 }

@@ -17,9 +17,9 @@ public struct TransportRequest: Sendable {
         self.body = body
     }
 
-    /// The first header with this name, compared case-insensitively.
+    /// The first header with this name, compared case-insensitively (ASCII: header names are tokens).
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        headers.first { $0.name.equalsIgnoringASCIICase(name) }?.value
     }
 
     /// Path and query (`/queues/q/messages?waitseconds=30`), for logs and tests.
@@ -45,7 +45,7 @@ public struct TransportResponse: Sendable {
     }
 
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        headers.first { $0.name.equalsIgnoringASCIICase(name) }?.value
     }
 }
 

@@ -82,7 +82,10 @@ public final class Daemon: Sendable {
             _ = notifier.status("cannot open the ledger at \(configuration.store.path): \(error)")
             return ExitCode.storeUnavailable
         }
-        let transport = AsyncHTTPClientTransport()
+        // Each long poll holds a connection for its whole wait: size the pool so pollers never queue.
+        let enabledQueues = [configuration.queues.smsReport, configuration.queues.smsUp].filter(\.enabled).count
+        let transport = AsyncHTTPClientTransport(configuration: .init(connectionsPerHost: max(
+            16, configuration.polling.pollersPerQueue * enabledQueues + configuration.compensation.concurrency + 4)))
         let runtime: PollingRuntime
         do {
             runtime = try PollingRuntime(configuration: configuration, store: store, transport: transport, logger: logger)

@@ -62,13 +62,15 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // A raw-socket HTTP/1.1 client for tests that must control every byte of a request.
+        .target(name: "RawHTTPClient", path: "Tests/Support/RawHTTPClient"),
         .testTarget(name: "SMSLedgerCoreTests", dependencies: ["SMSLedgerCore"]),
         .testTarget(name: "SMSLedgerConfigTests", dependencies: ["SMSLedgerConfig"]),
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore"]),
         .testTarget(name: "AlibabaCloudTests", dependencies: ["AlibabaCloud", "AlicomEmulator"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "AlicomEmulatorTests", dependencies: ["AlicomEmulator", "AlibabaCloud", "HTTPServing"]),
+        .testTarget(name: "AlicomEmulatorTests", dependencies: ["AlicomEmulator", "AlibabaCloud", "HTTPServing", "RawHTTPClient"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd"]),
-        .testTarget(name: "SMSLedgerDaemonTests", dependencies: ["SMSLedgerDaemon", "AlicomEmulator", "LedgerStore", "Systemd"]),
+        .testTarget(name: "SMSLedgerDaemonTests", dependencies: ["SMSLedgerDaemon", "AlicomEmulator", "LedgerStore", "Systemd", "RawHTTPClient"]),
     ]
 )

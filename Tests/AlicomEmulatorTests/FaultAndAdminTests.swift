@@ -1,3 +1,4 @@
+import RawHTTPClient
 import AlicomEmulator
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import RawHTTPClient
 import AlicomEmulator
 import Foundation
 import LedgerStore
@@ -27,7 +28,7 @@ struct ConcurrentIntakeTests {
         harness.emulator.enqueue(queue: harness.emulator.smsUpQueue, bodies: (0..<replies).map(Bodies.reply))
 
         let daemon = harness.startDaemon()
-        #expect(await eventually { (try? await LoopbackHTTP.send(port: port, method: "GET", target: "/healthz"))?.status == 200 },
+        #expect(await eventually { (try? await RawHTTP.send(port: port, method: "GET", target: "/healthz"))?.status == 200 },
                 "the daemon's listener answers on 127.0.0.1:\(port)")
         let queuedWhenCallbacksStart = harness.emulator.queueDepths().reduce(0) { $0 + $1.total }
 
@@ -64,7 +65,7 @@ struct ConcurrentIntakeTests {
                 if index >= inFlight, let status = try await group.next() { statuses.append(status) }
                 group.addTask {
                     let signature = "TSA test-customer:" + signer.signature(for: Data(body.utf8))
-                    return try await LoopbackHTTP.send(port: port, method: "POST", target: "/callbacks/telesign",
+                    return try await RawHTTP.send(port: port, method: "POST", target: "/callbacks/telesign",
                                                        headers: [("Authorization", signature),
                                                                  ("Content-Type", "application/json")],
                                                        body: body).status

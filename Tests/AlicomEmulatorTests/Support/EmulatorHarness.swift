@@ -1,3 +1,4 @@
+import RawHTTPClient
 import AlibabaCloud
 import AlicomEmulator
 import Foundation

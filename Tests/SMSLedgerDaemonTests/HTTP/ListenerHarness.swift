@@ -1,3 +1,4 @@
+import RawHTTPClient
 import Foundation
 import LedgerStore
 import Logging
@@ -67,17 +68,17 @@ struct ListenerHarness: Sendable {
     /// POSTs a callback signed with the test key in `header`, unless `signature` overrides the value
     /// (`""` sends no signature header at all).
     func callback(_ body: String, header: String = "Authorization", signature: String? = nil,
-                  path: String = "/callbacks/telesign") async throws -> LoopbackResponse {
+                  path: String = "/callbacks/telesign") async throws -> RawResponse {
         let value = signature ?? "TSA test-customer:" + signer.signature(for: Data(body.utf8))
         let headers = value.isEmpty ? [] : [(header, value)]
-        return try await LoopbackHTTP.send(port: port, method: "POST", target: path,
+        return try await RawHTTP.send(port: port, method: "POST", target: path,
                                            headers: headers + [("Content-Type", "application/json")], body: body)
     }
 
-    func postSends(_ body: String, authorization: String? = nil) async throws -> LoopbackResponse {
+    func postSends(_ body: String, authorization: String? = nil) async throws -> RawResponse {
         var headers = [("Content-Type", "application/json")]
         if let authorization { headers.append(("Authorization", authorization)) }
-        return try await LoopbackHTTP.send(port: port, method: "POST", target: "/v1/sends", headers: headers, body: body)
+        return try await RawHTTP.send(port: port, method: "POST", target: "/v1/sends", headers: headers, body: body)
     }
 
     // MARK: Ledger

@@ -1,3 +1,4 @@
+import RawHTTPClient
 import Foundation
 import LedgerStore
 import SMSLedgerConfig
@@ -148,7 +149,7 @@ struct SendsEndpointTests {
 
     @Test func healthzAnswersOk() async throws {
         try await ListenerHarness.run { harness in
-            let response = try await LoopbackHTTP.send(port: harness.port, method: "GET", target: "/healthz")
+            let response = try await RawHTTP.send(port: harness.port, method: "GET", target: "/healthz")
 
             #expect(response.status == 200)
             #expect(response.body == "ok\n")
@@ -157,7 +158,7 @@ struct SendsEndpointTests {
 
     @Test func wrongMethodIs405WithAllow() async throws {
         try await ListenerHarness.run { harness in
-            let response = try await LoopbackHTTP.send(port: harness.port, method: "GET", target: "/v1/sends")
+            let response = try await RawHTTP.send(port: harness.port, method: "GET", target: "/v1/sends")
 
             #expect(response.status == 405)
             #expect(response.headers["allow"] == "POST")
@@ -166,7 +167,7 @@ struct SendsEndpointTests {
 
     @Test func unknownPathIs404() async throws {
         try await ListenerHarness.run { harness in
-            let response = try await LoopbackHTTP.send(port: harness.port, method: "POST", target: "/v2/sends", body: "{}")
+            let response = try await RawHTTP.send(port: harness.port, method: "POST", target: "/v2/sends", body: "{}")
 
             #expect(response.status == 404)
             #expect(harness.listener.health.snapshot.rejected == 1)

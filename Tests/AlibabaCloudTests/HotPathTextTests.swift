@@ -1,4 +1,5 @@
 @testable import AlibabaCloud
+import SMSLedgerCore
 import Foundation
 import Testing
 
@@ -142,7 +143,7 @@ struct HotPathTextTests {
                                         (2024, 2, 29), (2024, 3, 1), (2100, 3, 1), (2038, 1, 19), (1969, 12, 31),
                                         (2024, 3, 5), (2024, 12, 31), (2025, 1, 1), (1600, 2, 29), (9999, 12, 31)]
         for (year, month, day) in edges {
-            let start = Double(UTCFields.daysFromCivil(year: year, month: month, day: day) * 86_400)
+            let start = Double(ProlepticGregorian.daysFromCivil(year: year, month: month, day: day) * 86_400)
             seconds += [start, start - 1, start - 0.000_001, start + 0.5, start + 86_399.999]
         }
         return seconds.map { Date(timeIntervalSince1970: $0) }

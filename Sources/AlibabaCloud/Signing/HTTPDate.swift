@@ -1,4 +1,5 @@
 import Foundation
+import SMSLedgerCore
 
 /// RFC 1123 dates (`Tue, 05 Mar 2024 06:07:08 GMT`) and RPC timestamps written and read by hand.
 ///
@@ -74,7 +75,7 @@ enum HTTPDate {
               let minute = number(20, 2), let second = number(23, 2),
               year >= 1, (1...UTCFields.daysInMonth(year: year, month: monthIndex + 1)).contains(day),
               hour < 24, minute < 60, second < 60 else { return nil }
-        let days = UTCFields.daysFromCivil(year: year, month: monthIndex + 1, day: day)
+        let days = ProlepticGregorian.daysFromCivil(year: year, month: monthIndex + 1, day: day)
         return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + hour * 3_600 + minute * 60 + second))
     }
 
@@ -127,7 +128,7 @@ struct UTCFields: Equatable {
         }
         let days = Int(Self.floorDivide(seconds, 86_400))
         let secondOfDay = Int(seconds - Int64(days) * 86_400)
-        (year, month, day) = Self.civilFromDays(days)
+        (year, month, day) = ProlepticGregorian.civilFromDays(days)
         hour = secondOfDay / 3_600
         minute = secondOfDay % 3_600 / 60
         second = secondOfDay % 60
@@ -145,29 +146,6 @@ struct UTCFields: Equatable {
         case 4, 6, 9, 11: 30
         default: 31
         }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date.
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = Int(floorDivide(Int64(y), 400))
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * ((month + 9) % 12) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// The proleptic Gregorian date of a day number (days since 1970-01-01).
-    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = Int(floorDivide(Int64(z), 146_097))
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     private static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {

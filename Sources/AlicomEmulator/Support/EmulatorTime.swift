@@ -1,4 +1,5 @@
 import Foundation
+import SMSLedgerCore
 
 /// Milliseconds since the Unix epoch: the unit MNS uses on the wire (`EnqueueTime`, `NextVisibleTime`).
 typealias EpochMillis = Int64
@@ -73,29 +74,15 @@ enum EmulatorTime {
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = floorDiv(y, 400)
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+        Int64(ProlepticGregorian.daysFromCivil(year: Int(year), month: Int(month), day: Int(day)))
     }
 
     private static func components(seconds: Int64)
         -> (date: (year: Int64, month: Int64, day: Int64), time: (hour: Int64, minute: Int64, second: Int64)) {
         let days = floorDiv(seconds, 86_400)
         let rest = seconds - days * 86_400
-        let z = days + 719_468
-        let era = floorDiv(z, 146_097)
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        return ((year, month, day), (rest / 3600, rest % 3600 / 60, rest % 60))
+        let (year, month, day) = ProlepticGregorian.civilFromDays(Int(days))
+        return ((Int64(year), Int64(month), Int64(day)), (rest / 3600, rest % 3600 / 60, rest % 60))
     }
 
     private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {

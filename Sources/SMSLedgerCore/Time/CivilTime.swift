@@ -58,6 +58,19 @@ struct CivilDateTime: Equatable {
 
     /// Days since 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's `days_from_civil`).
     static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        ProlepticGregorian.daysFromCivil(year: year, month: month, day: day)
+    }
+
+    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
+        ProlepticGregorian.civilFromDays(days)
+    }
+}
+
+/// Day numbers of the proleptic Gregorian calendar (days since 1970-01-01), by Howard Hinnant's
+/// algorithms: exact for every year, no Calendar or time zone involved. Shared by our timestamp
+/// parsers, the HTTP `Date` header code and the emulator, so the arithmetic exists once.
+public enum ProlepticGregorian {
+    public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -67,7 +80,7 @@ struct CivilDateTime: Equatable {
     }
 
     /// The inverse of ``daysFromCivil(year:month:day:)``.
-    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
+    public static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097

@@ -37,7 +37,9 @@ public final class Daemon: Sendable {
         var runtime: PollingRuntime
         var listener: HTTPListener?
         var logSettings: LogSettings
-        var reloads = 0
+        /// Why the last SIGHUP was refused; kept in `STATUS=` until a reload succeeds, so an
+        /// operator who missed the journal line still sees that the file on disk is not in effect.
+        var reloadRefusal: String?
     }
 
     private let heartbeatPeriod: Duration?
@@ -159,8 +161,7 @@ public final class Daemon: Sendable {
         do {
             loaded = try ConfigLoader.load(path: configPath, environment: environment)
         } catch {
-            logger.error("reload refused, keeping the running configuration: \(error)")
-            _ = notifier.status("reload refused (invalid configuration); running with the previous one")
+            refuseReload(error)
             return
         }
         let next = loaded.configuration
@@ -171,9 +172,6 @@ public final class Daemon: Sendable {
         if next.http != current.configuration.http || next.telesign != current.configuration.telesign {
             logger.warning("[http] and [telesign] settings changed; they take effect at the next restart")
         }
-        current.logSettings.level = next.logging.level.swiftLogLevel
-        current.logSettings.maskPersonalData = next.logging.maskPhoneNumbers
-
         var runtime = current.runtime
         if PollingFingerprint(next) != current.runtime.fingerprint {
             do {
@@ -182,18 +180,27 @@ public final class Daemon: Sendable {
                 fresh.start()
                 runtime = fresh
             } catch {
-                logger.error("reload refused, keeping the running configuration: \(error)")
+                refuseReload(error)
                 return
             }
         } else {
             runtime.update(next)
         }
+        current.logSettings.level = next.logging.level.swiftLogLevel
+        current.logSettings.maskPersonalData = next.logging.maskPhoneNumbers
         state.withLock { s in
             s?.configuration = next
             s?.runtime = runtime
-            s?.reloads += 1
+            s?.reloadRefusal = nil
         }
         logger.notice("configuration reloaded", metadata: ["pollers": "\(runtime.pollers.count)"])
+    }
+
+    private func refuseReload(_ error: any Error) {
+        logger.error("reload refused, keeping the running configuration: \(error)")
+        let reason = (error as? ConfigurationErrors)?.errors.first?.description ?? "\(error)"
+        state.withLock { $0?.reloadRefusal = reason }
+        _ = notifier.status("reload refused (invalid configuration); running with the previous one: \(reason)")
     }
 
     /// Every few seconds: `STATUS=` with a one-line summary, and `WATCHDOG=1` only while every
@@ -226,6 +233,7 @@ public final class Daemon: Sendable {
             wedged.append("compensator")
         }
         var line = DaemonStatus.line(snapshots)
+        if let refusal = current.reloadRefusal { line = "reload refused, previous config running: \(refusal) | " + line }
         if !wedged.isEmpty { line = "WEDGED (no progress for over \(maxStep)): \(wedged.joined(separator: ", ")) | " + line }
         if let compensator = current.runtime.compensator { line += " | " + compensator.health.snapshot.statusFragment }
         if let listener = current.listener { line += " | " + listener.health.snapshot.statusFragment }

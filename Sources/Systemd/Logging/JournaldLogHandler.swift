@@ -13,12 +13,12 @@ import Glibc
 /// them; setting `logLevel` on one logger pins that logger's level and detaches it from reloads.
 /// When journald is not running the entry is dropped (that is what `sd_journal_sendv` does);
 /// ``LoggingSetup`` only picks this handler when the process's stderr is connected to the journal.
-public struct JournaldLogHandler: LogHandler {
+public struct JournaldLogHandler: SettingsBackedHandler {
     public let label: String
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
-    private let settings: LogSettings
-    private var pinnedLevel: Logger.Level?
+    let settings: LogSettings
+    var pinnedLevel: Logger.Level?
 
     public init(label: String, settings: LogSettings, metadataProvider: Logger.MetadataProvider? = nil) {
         self.label = label
@@ -26,19 +26,8 @@ public struct JournaldLogHandler: LogHandler {
         self.metadataProvider = metadataProvider
     }
 
-    public var logLevel: Logger.Level {
-        get { pinnedLevel ?? settings.level }
-        set { pinnedLevel = newValue }
-    }
-
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
     public func log(event: LogEvent) {
-        let record = LogRecord(event: event, label: label, handlerMetadata: metadata,
-                               provider: metadataProvider, maskPersonalData: settings.maskPersonalData)
+        let record = record(for: event, label: label)
         JournalEntry(record: record, identifier: settings.identifier).send()
     }
 }

@@ -12,13 +12,13 @@ import Glibc
 /// Each line goes out in a single `write(2)`, so lines from concurrent tasks do not interleave
 /// (writes of up to `PIPE_BUF` bytes to a pipe are atomic). Level and masking come from the shared
 /// ``LogSettings``, as in ``JournaldLogHandler``.
-public struct StderrLogHandler: LogHandler {
+public struct StderrLogHandler: SettingsBackedHandler {
     public let label: String
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
-    private let settings: LogSettings
+    let settings: LogSettings
     private let fileDescriptor: Int32
-    private var pinnedLevel: Logger.Level?
+    var pinnedLevel: Logger.Level?
 
     public init(label: String, settings: LogSettings, metadataProvider: Logger.MetadataProvider? = nil,
                 fileDescriptor: Int32 = STDERR_FILENO) {
@@ -28,19 +28,8 @@ public struct StderrLogHandler: LogHandler {
         self.fileDescriptor = fileDescriptor
     }
 
-    public var logLevel: Logger.Level {
-        get { pinnedLevel ?? settings.level }
-        set { pinnedLevel = newValue }
-    }
-
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
     public func log(event: LogEvent) {
-        let record = LogRecord(event: event, label: label, handlerMetadata: metadata,
-                               provider: metadataProvider, maskPersonalData: settings.maskPersonalData)
+        let record = record(for: event, label: label)
         let line = TextLine.format(record, at: Date()) + "\n"
         Self.writeAll(line, to: fileDescriptor)
     }

@@ -1,76 +1,65 @@
 import Foundation
 
-/// A parsed JSON object with typed, error-reporting field access: the one place that knows how
-/// `JSONSerialization` represents JSON on each platform.
+/// A parsed JSON object with typed, error-reporting field access, so each normaliser states what it
+/// expects and gets a precise ``NormalisationError`` when the body disagrees.
 ///
-/// The pitfall it exists for: `JSONSerialization` returns both `true` and `1` as `NSNumber`, and
-/// `as? Bool` succeeds on `1` (and `as? Int` on `true`). A provider sending `"success": 1` must be a
-/// type error, not a silent delivery, so booleans are told apart by their class (`__NSCFBoolean`, the
-/// class of `NSNumber(value: true)`) on Linux and Darwin alike.
-///
-/// Not `Sendable` (it holds `Any`); it lives and dies inside one normaliser call.
-struct JSONFields {
-    private let values: [String: Any]
+/// Types are strict where a loose reading would change the ledger: `"success": 1` is a type error,
+/// not a delivery, because only a JSON boolean is a boolean (``JSONValue`` keeps them apart, which
+/// `JSONSerialization`'s `NSNumber` did not). Identifiers and integers are lenient about arriving as
+/// text or as numbers, because providers' documents disagree about which it is.
+struct JSONFields: Sendable {
+    private let values: JSONObject
     /// Prefix for field names in errors, e.g. `status.` for TeleSign's nested object.
     private let path: String
 
-    private init(values: [String: Any], path: String) {
+    private init(values: JSONObject, path: String) {
         self.values = values
         self.path = path
     }
 
     /// Size check (`limit` bytes), UTF-8 check, JSON parse, object check, in that order, so each failure gets its own kind.
     static func parse(_ data: Data, limit: Int = NormalisationError.bodyLimit) throws(NormalisationError) -> JSONFields {
-        guard let object = try parseValue(data, limit: limit) as? [String: Any] else {
+        guard case .object(let object) = try parseValue(data, limit: limit) else {
             throw NormalisationError(.notAnObject)
         }
         return JSONFields(values: object, path: "")
     }
 
     /// Any JSON value; same checks as ``parse(_:limit:)`` without the object check.
-    static func parseValue(_ data: Data, limit: Int = NormalisationError.bodyLimit) throws(NormalisationError) -> Any {
+    static func parseValue(_ data: Data, limit: Int = NormalisationError.bodyLimit) throws(NormalisationError) -> JSONValue {
         guard data.count <= limit else {
             throw NormalisationError(.bodyTooLarge(bytes: data.count, limit: limit))
         }
-        guard isValidUTF8(data) else { throw NormalisationError(.invalidUTF8) }
-        do {
-            return try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        do throws(JSONValue.ParseError) {
+            return try JSONValue.parse(data)
+        } catch .invalidUTF8 {
+            throw NormalisationError(.invalidUTF8)
         } catch {
-            let message = (error as NSError).userInfo["NSDebugDescription"] as? String
-            throw NormalisationError(.badJSON, detail: message)
+            // "unexpected '}' at byte 17": the offset lets an operator find the spot in the stored body.
+            throw NormalisationError(.badJSON, detail: error.description)
         }
     }
 
-    /// Checked with the standard library's decoder, which rejects overlong forms and surrogates.
-    /// `JSONSerialization` would otherwise report broken UTF-8 as a generic format error, or guess another
-    /// encoding from the first bytes.
+    /// Whether `data` is well-formed UTF-8 (no overlong forms, no surrogates); see ``UTF8Check``.
     static func isValidUTF8(_ data: Data) -> Bool {
-        var decoder = UTF8()
-        var iterator = data.makeIterator()
-        while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue: continue
-            case .emptyInput: return true
-            case .error: return false
-            }
-        }
+        data.withUnsafeBytes { UTF8Check.isValid($0) }
     }
 
     /// Whether `key` is present and not `null`.
-    func has(_ key: String) -> Bool {
-        guard let value = values[key] else { return false }
-        return !(value is NSNull)
-    }
+    func has(_ key: String) -> Bool { present(key) != nil }
 
-    /// Keys present in the object (for schema detection).
-    var keys: Set<String> { Set(values.keys) }
+    /// Whether `key` is in the object at all, `null` included (for schema detection).
+    func containsKey(_ key: String) -> Bool { values[key] != nil }
+
+    /// Keys present in the object, `null`-valued ones included.
+    var keys: Set<String> { values.keys }
 
     // MARK: - Strings and identifiers
 
     /// A string field; `null` and absence are `nil`.
     func string(_ key: String) throws(NormalisationError) -> String? {
         guard let value = present(key) else { return nil }
-        guard let text = value as? String else { throw wrongType(key, "a string") }
+        guard case .string(let text) = value else { throw wrongType(key, "a string") }
         return text
     }
 
@@ -81,14 +70,17 @@ struct JSONFields {
     }
 
     /// An identifier sent as a string or as an integer (`sequence_id`, `MessageId`), as text. An integral
-    /// JSON number renders without a fraction: `1234567890` and `1234567890.0` both give "1234567890".
+    /// JSON number renders without a fraction: `1234567890` and `1234567890.0` both give "1234567890",
+    /// and digits beyond a `Double`'s precision are kept exactly (see ``JSONNumber/integralText``).
     func identifier(_ key: String) throws(NormalisationError) -> String? {
-        guard let value = present(key) else { return nil }
-        if let text = value as? String { return text }
-        guard let number = JSONFields.number(value), let text = JSONFields.integralText(number) else {
-            throw wrongType(key, "a string or an integer")
+        switch present(key) {
+        case nil: return nil
+        case .string(let text): return text
+        case .number(let number):
+            guard let text = number.integralText else { throw wrongType(key, "a string or an integer") }
+            return text
+        default: throw wrongType(key, "a string or an integer")
         }
-        return text
     }
 
     func requiredIdentifier(_ key: String) throws(NormalisationError) -> String {
@@ -101,8 +93,8 @@ struct JSONFields {
     /// A real JSON boolean; `1`, `"true"` and friends are type errors.
     func bool(_ key: String) throws(NormalisationError) -> Bool? {
         guard let value = present(key) else { return nil }
-        guard JSONFields.isBoolean(value), let number = value as? NSNumber else { throw wrongType(key, "a boolean") }
-        return number.boolValue
+        guard case .bool(let flag) = value else { throw wrongType(key, "a boolean") }
+        return flag
     }
 
     func requiredBool(_ key: String) throws(NormalisationError) -> Bool {
@@ -112,12 +104,12 @@ struct JSONFields {
 
     /// An integer sent as a JSON number or as decimal text (`"sms_size": "1"`, `"TotalCount": 3`).
     func integer(_ key: String) throws(NormalisationError) -> Int? {
-        guard let value = present(key) else { return nil }
         let text: String?
-        if let string = value as? String {
-            text = string
-        } else {
-            text = JSONFields.number(value).flatMap(JSONFields.integralText)
+        switch present(key) {
+        case nil: return nil
+        case .string(let string): text = string
+        case .number(let number): text = number.integralText
+        default: text = nil
         }
         guard let text, let integer = Int(text) else { throw wrongType(key, "an integer or integer text") }
         return integer
@@ -133,14 +125,14 @@ struct JSONFields {
     /// A nested object, reporting its fields as `key.field`.
     func object(_ key: String) throws(NormalisationError) -> JSONFields? {
         guard let value = present(key) else { return nil }
-        guard let object = value as? [String: Any] else {
+        guard case .object(let object) = value else {
             throw NormalisationError(.notAnObject, detail: "field '\(path)\(key)'")
         }
         return JSONFields(values: object, path: "\(path)\(key).")
     }
 
-    /// The raw value, for shapes the typed accessors do not cover (arrays of rows).
-    func rawValue(_ key: String) -> Any? { present(key) }
+    /// The raw value, for shapes the typed accessors do not cover (arrays of rows); `null` is `nil`.
+    func rawValue(_ key: String) -> JSONValue? { present(key) }
 
     // MARK: - Times
 
@@ -159,8 +151,9 @@ struct JSONFields {
 
     // MARK: - Classification
 
-    private func present(_ key: String) -> Any? {
-        guard let value = values[key], !(value is NSNull) else { return nil }
+    private func present(_ key: String) -> JSONValue? {
+        guard let value = values[key] else { return nil }
+        if case .null = value { return nil }
         return value
     }
 
@@ -170,29 +163,5 @@ struct JSONFields {
 
     private func wrongType(_ key: String, _ expected: String) -> NormalisationError {
         NormalisationError(.wrongType(field: path + key, expected: expected))
-    }
-
-    /// The class `JSONSerialization` uses for `true`/`false` on this platform.
-    private static let booleanClass = ObjectIdentifier(type(of: NSNumber(value: true)))
-
-    static func isBoolean(_ value: Any) -> Bool {
-        if type(of: value) == Bool.self { return true }
-        guard let number = value as? NSNumber else { return false }
-        return ObjectIdentifier(type(of: number)) == booleanClass
-    }
-
-    /// A JSON number that is not a boolean.
-    static func number(_ value: Any) -> NSNumber? {
-        guard !isBoolean(value), !(value is String) else { return nil }
-        return value as? NSNumber
-    }
-
-    /// Decimal text of an integral number; `nil` for fractions, infinities and out-of-range doubles.
-    static func integralText(_ number: NSNumber) -> String? {
-        let type = String(cString: number.objCType)
-        guard type == "d" || type == "f" else { return number.stringValue }
-        let double = number.doubleValue
-        guard double.isFinite, double == double.rounded(), abs(double) < 9.0e18 else { return nil }
-        return String(Int64(double))
     }
 }

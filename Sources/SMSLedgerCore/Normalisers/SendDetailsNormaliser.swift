@@ -11,8 +11,8 @@ public struct QuerySendDetailsPage: Sendable, Hashable {
     /// Rows across all pages; the API sends it as text, some SDK models as a number.
     public var totalCount: Int?
     /// Each `SmsSendDetailDTO` row as its own JSON object, for ``SendDetailsNormaliser/normalise(row:bizId:)``
-    /// and to be kept as the receipt's raw body. Re-serialised with sorted keys: the values are the
-    /// provider's, the byte layout is ours.
+    /// and to be kept as the receipt's raw body. Re-serialised compactly with sorted keys
+    /// (``JSONValue/serialised()``): the values are the provider's, the byte layout is ours.
     public var rows: [Data]
 
     public init(code: String, message: String?, requestId: String?, totalCount: Int?, rows: [Data]) {
@@ -43,12 +43,11 @@ public enum SendDetailsNormaliser {
         let fields = try JSONFields.parse(body, limit: responseLimit)
         var rows: [Data] = []
         if let container = try fields.object("SmsSendDetailDTOs"), let value = container.rawValue("SmsSendDetailDTO") {
-            let items: [Any]
-            if let array = value as? [Any] {
-                items = array
-            } else if value is [String: Any] {
-                items = [value]
-            } else {
+            let items: [JSONValue]
+            switch value {
+            case .array(let array): items = array
+            case .object: items = [value]
+            default:
                 throw NormalisationError(.wrongType(field: "SmsSendDetailDTOs.SmsSendDetailDTO", expected: "an array"))
             }
             for (index, item) in items.enumerated() {
@@ -87,14 +86,10 @@ public enum SendDetailsNormaliser {
         3: .delivered,
     ]
 
-    private static func serialise(row: Any, index: Int) throws(NormalisationError) -> Data {
-        guard let object = row as? [String: Any] else {
+    private static func serialise(row: JSONValue, index: Int) throws(NormalisationError) -> Data {
+        guard case .object = row else {
             throw NormalisationError(.notAnObject, detail: "SmsSendDetailDTO[\(index)]")
         }
-        do {
-            return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        } catch {
-            throw NormalisationError(.badJSON, detail: "SmsSendDetailDTO[\(index)]: \(error)")
-        }
+        return row.serialised()
     }
 }

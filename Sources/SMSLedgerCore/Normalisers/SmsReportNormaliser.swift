@@ -37,9 +37,8 @@ public enum SmsReportNormaliser {
 
     /// Mainland keys are snake_case, international keys are PascalCase; one distinctive key decides.
     static func schema(of fields: JSONFields) -> Schema? {
-        let keys = fields.keys
-        if !keys.isDisjoint(with: ["biz_id", "success", "report_time", "err_code"]) { return .mainland }
-        if !keys.isDisjoint(with: ["MessageId", "Status", "ReceiveDate", "To"]) { return .international }
+        if ["biz_id", "success", "report_time", "err_code"].contains(where: fields.containsKey) { return .mainland }
+        if ["MessageId", "Status", "ReceiveDate", "To"].contains(where: fields.containsKey) { return .international }
         return nil
     }
 

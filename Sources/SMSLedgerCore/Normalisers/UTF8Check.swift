@@ -1,0 +1,43 @@
+/// Whether bytes are well-formed UTF-8 (Unicode 15, table 3-7): no overlong forms (`C0 AF` for `/`,
+/// a classic filter bypass), no encoded surrogates (`ED A0 80`), nothing above U+10FFFF, no truncated
+/// sequence.
+///
+/// Run over the whole body before parsing so broken UTF-8 is reported as such, never as the syntax
+/// error a parser would trip over first. Receipts are mostly ASCII, so eight bytes are checked at a
+/// time until a non-ASCII byte shows up; this replaced a `Data.Iterator` loop that cost more than the
+/// parse itself.
+enum UTF8Check {
+    static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let count = bytes.count
+        var index = 0
+        while index < count {
+            if index + 8 <= count,
+               bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                index += 8
+                continue
+            }
+            let lead = bytes[index]
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
+            // The allowed range of the second byte depends on the lead; later bytes are plain 80...BF.
+            let length: Int
+            let second: ClosedRange<UInt8>
+            switch lead {
+            case 0xC2...0xDF: length = 2; second = 0x80...0xBF
+            case 0xE0: length = 3; second = 0xA0...0xBF
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3; second = 0x80...0xBF
+            case 0xED: length = 3; second = 0x80...0x9F
+            case 0xF0: length = 4; second = 0x90...0xBF
+            case 0xF1...0xF3: length = 4; second = 0x80...0xBF
+            case 0xF4: length = 4; second = 0x80...0x8F
+            default: return false
+            }
+            guard index + length <= count, second.contains(bytes[index + 1]) else { return false }
+            for offset in 2..<length where bytes[index + offset] & 0xC0 != 0x80 { return false }
+            index += length
+        }
+        return true
+    }
+}

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// A parsed MNS XML document, reduced to what the answers contain: elements with local names,
 /// text and children. Namespaces and prefixes are dropped, element order is kept but nobody depends
@@ -25,90 +22,64 @@ enum MNSXML {
     /// The largest document accepted; far above a full 16-message batch.
     static let maxBytes = 16 << 20
 
-    /// Parses a whole document in one pass. Fails (rather than returning a partial tree) on anything
-    /// that is not one complete, well-formed document: FoundationXML on Linux reports success for a
-    /// truncated document, so this also checks `parserError` and that the root element closed.
+    /// Parses a whole document in one pass over its bytes (see `MNSXMLParser` for why not `XMLParser`).
+    /// Fails, rather than returning a partial tree, on anything that is not one complete, well-formed
+    /// document: a truncated answer must never read as a shorter batch.
     static func parse(_ data: Data) throws(MNSXMLError) -> MNSXMLElement {
         guard !data.isEmpty else { throw MNSXMLError("empty document") }
         guard data.count <= maxBytes else { throw MNSXMLError("document of \(data.count) bytes is too large") }
-        let parser = XMLParser(data: data)
-        parser.shouldProcessNamespaces = false
-        parser.shouldReportNamespacePrefixes = false
-        parser.shouldResolveExternalEntities = false
-        let builder = TreeBuilder()
-        parser.delegate = builder
-        let finished = parser.parse()
-        if let error = builder.failure ?? parser.parserError.map({ MNSXMLError("\($0)") }) { throw error }
-        guard finished, let root = builder.root, builder.stack.isEmpty else {
-            throw MNSXMLError("document ended before its root element closed")
+        // `withUnsafeBytes` rethrows untyped errors, so the typed failure travels out as a value.
+        let result = data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Result<MNSXMLElement, MNSXMLError> in
+            var parser = MNSXMLParser(bytes)
+            do throws(MNSXMLError) {
+                return .success(try parser.parseDocument())
+            } catch {
+                return .failure(error)
+            }
         }
-        return root
+        return try result.get()
     }
 
     /// Escapes text for an element body (receipt handles in a BatchDeleteMessage body).
+    ///
+    /// Works on UTF-8 bytes: the five special characters are ASCII and never part of a multi-byte
+    /// sequence, so the text is sized once and copied without walking grapheme clusters. (The
+    /// `Character` loop this replaced left `&` unescaped when a combining mark followed it, since the
+    /// two form one `Character`; receipt handles are base64, so that never reached MNS.)
     static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(character)
+        var extra = 0
+        for byte in text.utf8 {
+            switch byte {
+            case .ampersand: extra += 4
+            case .lessThan, .greaterThan: extra += 3
+            case .quote, .apostrophe: extra += 5
+            default: break
             }
         }
-        return out
-    }
-
-    /// The single-pass delegate: a stack of open elements; closing one appends it to its parent.
-    private final class TreeBuilder: NSObject, XMLParserDelegate {
-        var stack: [MNSXMLElement] = []
-        var root: MNSXMLElement?
-        var failure: MNSXMLError?
-
-        func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-                    qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
-            guard root == nil else {
-                failure = MNSXMLError("content after the root element")
-                parser.abortParsing()
-                return
+        guard extra > 0 else { return text }
+        return String(unsafeUninitializedCapacity: text.utf8.count + extra) { out in
+            var count = 0
+            func write(_ replacement: StaticString) {
+                replacement.withUTF8Buffer { bytes in
+                    for byte in bytes {
+                        out[count] = byte
+                        count += 1
+                    }
+                }
             }
-            stack.append(MNSXMLElement(name: Self.localName(elementName), text: "", children: []))
-        }
-
-        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?,
-                    qualifiedName qName: String?) {
-            guard let element = stack.popLast() else {
-                failure = MNSXMLError("closing tag without an open element")
-                parser.abortParsing()
-                return
+            for byte in text.utf8 {
+                switch byte {
+                case .ampersand: write("&amp;")
+                case .lessThan: write("&lt;")
+                case .greaterThan: write("&gt;")
+                case .quote: write("&quot;")
+                case .apostrophe: write("&apos;")
+                default:
+                    out[count] = byte
+                    count += 1
+                }
             }
-            if stack.isEmpty {
-                root = element
-            } else {
-                stack[stack.count - 1].children.append(element)
-            }
-        }
-
-        func parser(_ parser: XMLParser, foundCharacters string: String) {
-            guard !stack.isEmpty else { return }
-            stack[stack.count - 1].text += string
-        }
-
-        func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
-            guard !stack.isEmpty else { return }
-            stack[stack.count - 1].text += String(decoding: CDATABlock, as: UTF8.self)
-        }
-
-        func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
-            if failure == nil { failure = MNSXMLError("\(parseError)") }
-        }
-
-        static func localName(_ name: String) -> String {
-            guard let colon = name.lastIndex(of: ":") else { return name }
-            return String(name[name.index(after: colon)...])
+            return count
         }
     }
 }

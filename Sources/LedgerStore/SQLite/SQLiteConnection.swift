@@ -18,6 +18,8 @@ final class SQLiteConnection {
     let mode: Mode
     private var handle: OpaquePointer?
     private var statements: [String: SQLiteStatement] = [:]
+    /// Keeps the WAL hook's closure alive while SQLite holds a pointer to it.
+    private var walHook: WALHookBox?
 
     init(path: String, mode: Mode) throws {
         self.path = path
@@ -46,9 +48,37 @@ final class SQLiteConnection {
     func close() {
         statements.removeAll()
         if let handle {
+            sqlite3_wal_hook(handle, nil, nil)
             sqlite3_close_v2(handle)
             self.handle = nil
         }
+        walHook = nil
+    }
+
+    /// Calls `handler` after every commit with the number of frames now in the WAL, on the thread that
+    /// committed. Replaces SQLite's automatic checkpoint (which is itself a WAL hook), so the caller
+    /// takes over checkpointing; see ``WALCheckpointer``.
+    func onWALCommit(_ handler: @escaping (_ frames: Int) -> Void) {
+        guard let handle else { return }
+        let box = WALHookBox(handler)
+        walHook = box
+        sqlite3_wal_hook(handle, { context, _, _, frames in
+            guard let context else { return SQLITE_OK }
+            Unmanaged<WALHookBox>.fromOpaque(context).takeUnretainedValue().handler(Int(frames))
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(box).toOpaque())
+    }
+
+    /// A PASSIVE checkpoint on this connection: copies what it can from the WAL into the database
+    /// without waiting for readers or the writer. Returns the WAL's frames and how many are now copied.
+    @discardableResult
+    func checkpointPassive() throws -> (frames: Int, copied: Int) {
+        let db = try open()
+        var frames: Int32 = 0
+        var copied: Int32 = 0
+        let code = sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied)
+        guard code == SQLITE_OK || code == SQLITE_BUSY else { throw error(code: code, during: "checkpoint") }
+        return (Int(frames), Int(copied))
     }
 
     /// Runs one or more SQL statements that return no rows we need (DDL, pragmas, BEGIN/COMMIT).
@@ -157,4 +187,10 @@ final class SQLiteConnection {
         statements[sql] = statement
         return statement
     }
+}
+
+/// The WAL hook's context: SQLite gets an unretained pointer to it, the connection keeps it alive.
+private final class WALHookBox {
+    let handler: (Int) -> Void
+    init(_ handler: @escaping (Int) -> Void) { self.handler = handler }
 }

@@ -21,23 +21,35 @@ public final class SQLiteLedgerStore: LedgerStore {
     private let writer: ConnectionQueue
     private let reader: ConnectionQueue
     private let groupCommit: GroupCommit
+    /// `nil` for a read-only store.
+    private let checkpointer: WALCheckpointer?
 
     /// Opens (creating if needed) the ledger at `path` for reading and writing, switches it to WAL,
     /// applies `options` and migrates the schema to this build's version.
     ///
     /// Blocks the calling thread while it does so; call it once at startup.
-    public init(at path: String, options: SQLiteLedgerOptions = SQLiteLedgerOptions()) throws {
+    public convenience init(at path: String, options: SQLiteLedgerOptions = SQLiteLedgerOptions()) throws {
+        try self.init(at: path, options: options, checkpoints: WALCheckpointer.Thresholds())
+    }
+
+    /// As ``init(at:options:)``, with the WAL checkpoint thresholds given (tests make them small).
+    init(at path: String, options: SQLiteLedgerOptions, checkpoints thresholds: WALCheckpointer.Thresholds) throws {
         let write = try SQLiteConnection(path: path, mode: .readWriteCreate)
         durability = try Self.configureWriter(write, options: options)
         try LedgerSchema.migrate(write)
         // Opened after the migration, so the reader never sees a file without the WAL or the schema.
         let read = try SQLiteConnection(path: path, mode: .readOnly)
         try read.exec("PRAGMA busy_timeout = \(options.busyTimeoutMilliseconds)")
+        let checkpoints = try SQLiteConnection(path: path, mode: .readWriteCreate)
+        try checkpoints.exec("PRAGMA synchronous = \(options.synchronous.pragmaValue)")
+        let checkpointer = WALCheckpointer(connection: checkpoints, thresholds: thresholds)
+        write.onWALCommit { [unowned write] frames in checkpointer.walCommitted(frames: frames, writer: write) }
         self.path = path
         self.isReadOnly = false
         self.writer = ConnectionQueue(label: "smsledger.ledger.writer", connection: write)
         self.reader = ConnectionQueue(label: "smsledger.ledger.reader", connection: read)
         self.groupCommit = GroupCommit(writer: writer)
+        self.checkpointer = checkpointer
     }
 
     /// Opens an existing ledger for reading only, e.g. for the CLI while the daemon runs.
@@ -59,6 +71,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         self.writer = queue
         self.reader = queue
         self.groupCommit = GroupCommit(writer: queue)
+        self.checkpointer = nil
     }
 
     // MARK: LedgerStore
@@ -102,6 +115,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     public func close() async {
+        await checkpointer?.close()
         await writer.close()
         if !isReadOnly { await reader.close() }
     }
@@ -144,6 +158,12 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
         try connection.exec("PRAGMA synchronous = \(options.synchronous.pragmaValue)")
         try connection.exec("PRAGMA foreign_keys = ON")
+        // 8 MiB of page cache instead of SQLite's 2 MiB: the indexes' inner pages stay in memory, so
+        // a commit reads far fewer pages back from the file (measured: a fifth less system time per
+        // receipt). The WAL may grow to the checkpointer's inline threshold; once it has been copied
+        // it is cut back to 64 MiB rather than keeping its largest size on disk.
+        try connection.exec("PRAGMA cache_size = -8192")
+        try connection.exec("PRAGMA journal_size_limit = \(64 << 20)")
         let durability = try readDurability(connection)
         guard durability.synchronous == options.synchronous else {
             throw StoreError(.rejected, message: "PRAGMA synchronous reads back \(durability.synchronous.rawValue), "

@@ -162,37 +162,54 @@ public final class QueuePoller: Sendable {
     /// A body that failed its MD5 check was damaged on the way, so it is left in the queue to be
     /// delivered again; only when it keeps arriving damaged is what we have quarantined (and then
     /// deleted), so that one bad message cannot circle forever.
+    ///
+    /// The per-message logger (message id and dequeue count as metadata) is built only when something
+    /// is logged: building it for every message cost two dictionary copies per message on the hot path.
     private func makeBatch(_ messages: [SourceMessage], highDequeueCount: Int) -> (batch: LedgerBatch, handles: [String]) {
         var batch = LedgerBatch()
         var handles: [String] = []
+        handles.reserveCapacity(messages.count)
+        let logsEachMessage = logger.logLevel <= .debug
         for message in messages {
-            var messageLogger = logger
-            messageLogger[metadataKey: LogKeys.mnsMessageId] = "\(message.messageId)"
-            messageLogger[metadataKey: LogKeys.mnsDequeueCount] = "\(message.dequeueCount)"
             let context = "mns message \(message.messageId)"
             if message.dequeueCount >= highDequeueCount {
-                messageLogger.error("message delivered \(message.dequeueCount) times; earlier deletes did not take effect")
+                messageLogger(message).error("message delivered \(message.dequeueCount) times; earlier deletes did not take effect")
             }
             let event: LedgerEvent
             if let corruption = message.corruption {
                 guard message.dequeueCount >= highDequeueCount else {
-                    messageLogger.warning("\(corruption); left in the queue for redelivery")
+                    messageLogger(message).warning("\(corruption); left in the queue for redelivery")
                     continue
                 }
                 event = .quarantine(QuarantineEntry(source: kind.eventSource, rawBody: Data(message.body.utf8),
                                                     reason: corruption, context: context))
             } else {
                 let normalised = MNSBodyNormaliser.normaliseWithWarnings(body: message.body, queueKind: kind, context: context)
-                normalised.warnings.forEach { messageLogger.warning("\($0)") }
+                if !normalised.warnings.isEmpty {
+                    let messageLogger = messageLogger(message)
+                    normalised.warnings.forEach { messageLogger.warning("\($0)") }
+                }
                 event = normalised.value
             }
-            log(event, to: messageLogger)
+            if case .quarantine = event {
+                log(event, to: messageLogger(message))
+            } else if logsEachMessage {
+                log(event, to: messageLogger(message))
+            }
             batch.append(event, mnsMessageId: message.messageId)
             handles.append(message.receiptHandle)
         }
         return (batch, handles)
     }
 
+    private func messageLogger(_ message: SourceMessage) -> Logger {
+        var messageLogger = logger
+        messageLogger[metadataKey: LogKeys.mnsMessageId] = "\(message.messageId)"
+        messageLogger[metadataKey: LogKeys.mnsDequeueCount] = "\(message.dequeueCount)"
+        return messageLogger
+    }
+
+    /// Receipts and replies at debug level, quarantined bodies as a warning.
     private func log(_ event: LedgerEvent, to logger: Logger) {
         switch event {
         case .receipt(let receipt):

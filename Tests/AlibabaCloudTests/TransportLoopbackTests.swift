@@ -71,7 +71,8 @@ struct TransportLoopbackTests {
 
     @Test("a refused connection is a transient error")
     func refused() async throws {
-        let port = try LoopbackPeer.closedPort()
+        let (port, release) = try LoopbackPeer.closedPort()
+        defer { release() }
         // async-http-client keeps retrying a refused connect until the connect timeout; keep it short.
         let transport = AsyncHTTPClientTransport(configuration: .init(connectTimeout: .milliseconds(500)))
         let error = await #expect(throws: AlibabaError.self) {

@@ -68,16 +68,16 @@ final class LoopbackPeer: @unchecked Sendable {
         }
     }
 
-    /// A port nothing listens on (bound, then closed).
-    static func closedPort() throws -> UInt16 {
+    /// A port nothing listens on: bound but never listening, so a connect is refused, and held until
+    /// `release` so no other test's server can take it while the client retries its connect (it
+    /// did: the retrying client then reached an emulator and got an HTTP answer).
+    static func closedPort() throws -> (port: UInt16, release: @Sendable () -> Void) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = loopback(port: 0)
         _ = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        let port = boundPort(fd)
-        close(fd)
-        return port
+        return (boundPort(fd), { close(fd) })
     }
 
     private func acceptLoop() {

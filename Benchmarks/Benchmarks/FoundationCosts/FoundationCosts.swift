@@ -11,9 +11,11 @@ import FoundationXML
 /// - a `DateFormatter` built per request (`MNSSignature.httpDate`, once per MNS call) vs one reused;
 /// - hex via `String(format:)` per byte (`MNSSignature.hexMD5`, once per message for its body MD5)
 ///   vs a lookup table;
-/// - one receipt body: base64 + `JSONSerialization` (what the normalisers do) vs base64 + `JSONDecoder`;
-/// - a 16-message BatchReceiveMessage answer through `XMLParser` (as `MNSXML.parse` does, here with a
-///   delegate that only collects element text) vs a plain byte scan for the same fields.
+/// - one receipt body: base64 + `JSONSerialization` (what the normalisers did until they got their own
+///   byte-level parser, `JSONParser`) vs base64 + `JSONDecoder`;
+/// - a 16-message BatchReceiveMessage answer through `XMLParser` (as `MNSXML.parse` did until it got
+///   its own byte-level parser, here with a delegate that only collects element text) vs a plain byte
+///   scan for the same fields.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .throughput],

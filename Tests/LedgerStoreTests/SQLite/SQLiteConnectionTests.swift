@@ -40,6 +40,51 @@ struct SQLiteConnectionTests {
         await store.close()
     }
 
+    @Test func receiptsOfAPhoneAreFoundThroughItsSendsNotByAScan() async throws {
+        let ledger = try TemporaryLedger()
+        defer { ledger.remove() }
+        let store = try ledger.open()
+        _ = try await store.commit(Sample.batch(receipts: (0..<50).map {
+            Sample.receipt(bizId: "b\($0)", phone: "1380000\(String(format: "%04d", $0))")
+        }))
+
+        let plan = try await store.withWriteConnection { connection in
+            try connection.withStatement("EXPLAIN QUERY PLAN " + LedgerReader.receiptsSQL(LedgerQuery(phoneNumber: "13800000007"))) { statement in
+                var lines: [String] = []
+                while try statement.step() { lines.append(statement.string(3)) }
+                return lines.joined(separator: "\n")
+            }
+        }
+        #expect(plan.contains("USING INDEX sends_phone"), "\(plan)")
+        #expect(plan.contains("USING INDEX receipts_biz_id"), "\(plan)")
+        #expect(!plan.contains("SCAN receipts"), "\(plan)")
+        #expect(try await store.receipts(LedgerQuery(phoneNumber: "13800000007")).map(\.receipt.bizId) == ["b7"])
+        await store.close()
+    }
+
+    @Test func aVersion1LedgerLosesItsReceiptPhoneIndexAndKeepsItsRows() async throws {
+        let ledger = try TemporaryLedger()
+        defer { ledger.remove() }
+        let store = try ledger.open()
+        _ = try await store.commit(Sample.batch(receipts: [Sample.receipt(bizId: "old", phone: "13900000001")]))
+        // Back to what schema 1 left on disk.
+        try await store.withWriteConnection { connection in
+            try connection.exec("CREATE INDEX receipts_phone ON receipts (phone_number, received_at)")
+            try connection.exec("PRAGMA user_version = 1")
+        }
+        await store.close()
+
+        let reopened = try ledger.open()
+        let (version, indexes) = try await reopened.withWriteConnection { connection in
+            (try connection.scalarInt("PRAGMA user_version"),
+             try connection.scalarInt("SELECT count(*) FROM sqlite_schema WHERE name = 'receipts_phone'"))
+        }
+        #expect(version == 2)
+        #expect(indexes == 0)
+        #expect(try await reopened.receipts(LedgerQuery(phoneNumber: "13900000001")).map(\.receipt.bizId) == ["old"])
+        await reopened.close()
+    }
+
     @Test func sha256MatchesTheFIPSVectors() {
         #expect(SHA256Digest.hash([UInt8]()).hexString
             == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")

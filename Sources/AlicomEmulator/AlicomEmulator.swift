@@ -26,7 +26,7 @@ public final class AlicomEmulator: Sendable {
         let running = try await HTTPServer.start(
             host: configuration.host, port: configuration.port,
             configuration: HTTPServerConfiguration(maxBodyBytes: configuration.maxBodyBytes,
-                                                   shutdownGracePeriod: .seconds(2)),
+                                                   shutdownGracePeriod: .seconds(2), cancelsHandlerOnDisconnect: true),
             logger: logger) { request in await core.route(request) }
         server.withLock { $0 = running }
         return running.port

@@ -11,11 +11,18 @@ public struct HTTPServerConfiguration: Sendable {
     /// How long ``RunningHTTPServer/shutdown()`` lets in-flight requests finish before closing them.
     public var shutdownGracePeriod: Duration
     public var backlog: Int32
+    /// Cancel a request's handler task when its client disconnects before the answer. Off by default:
+    /// a handler that has started something it must finish (tracking a send Alibaba accepted) must not
+    /// be interrupted by a client that gave up. The emulator turns it on, so a long poll whose client
+    /// has gone away stops waiting instead of taking the next messages for nobody.
+    public var cancelsHandlerOnDisconnect: Bool
 
-    public init(maxBodyBytes: Int = 1 << 20, shutdownGracePeriod: Duration = .seconds(5), backlog: Int32 = 256) {
+    public init(maxBodyBytes: Int = 1 << 20, shutdownGracePeriod: Duration = .seconds(5), backlog: Int32 = 256,
+                cancelsHandlerOnDisconnect: Bool = false) {
         self.maxBodyBytes = maxBodyBytes
         self.shutdownGracePeriod = shutdownGracePeriod
         self.backlog = backlog
+        self.cancelsHandlerOnDisconnect = cancelsHandlerOnDisconnect
     }
 }
 
@@ -27,6 +34,7 @@ public enum HTTPServer {
                              handler: @escaping HTTPRequestHandler) async throws -> RunningHTTPServer {
         let connections = ConnectionRegistry()
         let maxBody = configuration.maxBodyBytes
+        let cancelsOnDisconnect = configuration.cancelsHandlerOnDisconnect
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: configuration.backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -39,7 +47,8 @@ public enum HTTPServer {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                         withPipeliningAssistance: true, withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(
-                        RequestChannelHandler(handler: handler, maxBodyBytes: maxBody))
+                        RequestChannelHandler(handler: handler, maxBodyBytes: maxBody,
+                                              cancelsOnDisconnect: cancelsOnDisconnect))
                 }
             }
         let channel = try await bootstrap.bind(host: host, port: port).get()

@@ -24,14 +24,24 @@ final class RequestChannelHandler: ChannelInboundHandler, RemovableChannelHandle
 
     private let handler: HTTPRequestHandler
     private let maxBodyBytes: Int
+    private let cancelsOnDisconnect: Bool
+    /// The running handler, kept only when it is to be cancelled on disconnect.
+    private var inFlight: Task<Void, Never>?
     private var state = State.idle
     private var quiescing = false
     /// Parts of pipelined requests received while a response is pending.
     private var heldBack: [HTTPServerRequestPart] = []
 
-    init(handler: @escaping HTTPRequestHandler, maxBodyBytes: Int) {
+    init(handler: @escaping HTTPRequestHandler, maxBodyBytes: Int, cancelsOnDisconnect: Bool = false) {
         self.handler = handler
         self.maxBodyBytes = maxBodyBytes
+        self.cancelsOnDisconnect = cancelsOnDisconnect
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        inFlight?.cancel()
+        inFlight = nil
+        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -81,7 +91,8 @@ final class RequestChannelHandler: ChannelInboundHandler, RemovableChannelHandle
             body: body, remoteAddress: context.channel.remoteAddress.map(Self.describe))
         let promise = context.eventLoop.makePromise(of: HTTPServerResponse.self)
         let handler = self.handler
-        promise.completeWithTask { await handler(request) }
+        let task = Task { promise.succeed(await handler(request)) }
+        if cancelsOnDisconnect { inFlight = task }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let keepAlive = head.isKeepAlive
         let version = head.version
@@ -109,6 +120,7 @@ final class RequestChannelHandler: ChannelInboundHandler, RemovableChannelHandle
         }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         state = .idle
+        inFlight = nil
         if !keepOpen {
             heldBack.removeAll()
             let channel = context.channel

@@ -1,4 +1,5 @@
 import Foundation
+import RawHTTPClient
 import Testing
 
 @Suite("MNS queue semantics over HTTP")
@@ -14,6 +15,24 @@ struct MNSQueueTests {
             #expect(response.status == 200)
             #expect(xmlValues("MessageBody", in: response.body) == ["woken"])
             #expect(Date().timeIntervalSince(started) < 10, "the poll must not wait out its 30 s")
+        }
+    }
+
+    @Test func aLongPollWhoseClientHasGoneDoesNotTakeTheNextMessage() async throws {
+        try await EmulatorHarness.with { harness in
+            let path = "/queues/\(harness.reportQueue)/messages?numOfMessages=16&waitseconds=30"
+            let request = RawHTTP.format(method: "GET", target: path,
+                                         headers: harness.mnsHeaders("GET", path, harness.longTerm), body: "")
+            do {
+                let abandoned = try RawConnection(port: harness.port)
+                abandoned.write(request)
+                try await Task.sleep(for: .milliseconds(300))  // parked in the emulator
+            }  // the connection closes here, its poll unanswered
+            try await Task.sleep(for: .milliseconds(300))
+            harness.emulator.enqueue(queue: harness.reportQueue, bodies: ["for the client still there"])
+            let response = try await harness.receive(harness.reportQueue, wait: 5, harness.longTerm)
+            #expect(xmlValues("MessageBody", in: response.body) == ["for the client still there"])
+            #expect(harness.emulator.depth(of: harness.reportQueue)?.inFlight == 1)
         }
     }
 

@@ -97,25 +97,48 @@ final class QueueBroker: Sendable {
     }
 
     /// Receives up to `max` messages, waiting up to `waitSeconds` for the first one to arrive.
+    ///
+    /// Cancelling the calling task (the server does when the client disconnects) withdraws a parked
+    /// waiter and answers it "empty": otherwise the next messages would be handed to a client that is
+    /// gone and stay invisible for their visibility timeout.
     func receive(queue name: String, max: Int, waitSeconds: Int, visibilityMillis: EpochMillis) async -> ReceiveOutcome {
         let deadline = clock() + EpochMillis(waitSeconds) * 1000
-        return await withCheckedContinuation { continuation in
-            let immediate: ReceiveOutcome? = state.withLock { state in
-                guard var queue = state.queues.removeValue(forKey: name) else { return .queueNotFound }
-                let taken = queue.receive(max: max, visibilityMillis: visibilityMillis, now: clock())
-                state.queues[name] = queue
-                if !taken.isEmpty { return .messages(taken) }
-                if waitSeconds <= 0 { return .empty }
-                let id = state.nextWaiterID
-                state.nextWaiterID += 1
-                var waiter = Waiter(id: id, max: max, visibilityMillis: visibilityMillis, deadline: deadline,
-                                    continuation: continuation)
-                waiter.timer = Task { [self] in await runTimer(queue: name, waiter: id, deadline: deadline) }
-                state.waiters[name, default: []].append(waiter)
-                return nil
+        let parked = Locked<UInt64?>(nil)
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let immediate: ReceiveOutcome? = state.withLock { state in
+                    guard var queue = state.queues.removeValue(forKey: name) else { return .queueNotFound }
+                    let taken = queue.receive(max: max, visibilityMillis: visibilityMillis, now: clock())
+                    state.queues[name] = queue
+                    if !taken.isEmpty { return .messages(taken) }
+                    if waitSeconds <= 0 || Task.isCancelled { return .empty }
+                    let id = state.nextWaiterID
+                    state.nextWaiterID += 1
+                    var waiter = Waiter(id: id, max: max, visibilityMillis: visibilityMillis, deadline: deadline,
+                                        continuation: continuation)
+                    waiter.timer = Task { [self] in await runTimer(queue: name, waiter: id, deadline: deadline) }
+                    state.waiters[name, default: []].append(waiter)
+                    parked.withLock { $0 = id }
+                    return nil
+                }
+                if let immediate { continuation.resume(returning: immediate) }
             }
-            if let immediate { continuation.resume(returning: immediate) }
+        } onCancel: {
+            withdraw(queue: name, parked: parked)
         }
+    }
+
+    /// Answers the waiter in `parked` "empty" if it is still parked (whoever removes it resumes it).
+    /// `parked` is read under the state lock, where it is also set: a cancellation either finds the
+    /// waiter or comes before the registration, whose `Task.isCancelled` check then sees it.
+    private func withdraw(queue name: String, parked: Locked<UInt64?>) {
+        let wakeup: Wakeup? = state.withLock { state in
+            guard let id = parked.withLock({ $0 }),
+                  let index = state.waiters[name]?.firstIndex(where: { $0.id == id }) else { return nil }
+            let waiter = state.waiters[name, default: []].remove(at: index)
+            return (waiter.continuation, .empty, waiter.timer)
+        }
+        if let wakeup { Self.resume([wakeup]) }
     }
 
     /// Sleeps until the waiter's deadline or the next due message, then tries to serve it.

@@ -85,6 +85,15 @@ struct EmulatorHarness: Sendable {
     func mns(_ method: String, _ pathAndQuery: String, _ credentials: MNSCredentials, body: String = "",
              absoluteForm: Bool = false, date: Date = Date(), sendToken: Bool = true,
              tokenOverride: String? = nil) async throws -> RawResponse {
+        let headers = mnsHeaders(method, pathAndQuery, credentials, body: body, date: date, sendToken: sendToken,
+                                 tokenOverride: tokenOverride)
+        let target = absoluteForm ? "http://127.0.0.1:\(port)" + pathAndQuery : pathAndQuery
+        return try await RawHTTP.send(port: port, method: method, target: target, headers: headers, body: body)
+    }
+
+    /// The signed headers of an MNS request, for tests that write the request themselves.
+    func mnsHeaders(_ method: String, _ pathAndQuery: String, _ credentials: MNSCredentials, body: String = "",
+                    date: Date = Date(), sendToken: Bool = true, tokenOverride: String? = nil) -> [(String, String)] {
         let httpDate = MNSSignature.httpDate(date)
         let contentType = body.isEmpty ? nil : "text/xml;charset=UTF-8"
         let contentMD5 = body.isEmpty ? nil : MNSSignature.contentMD5(Data(body.utf8))
@@ -98,8 +107,7 @@ struct EmulatorHarness: Sendable {
         headers.append(("Authorization", MNSSignature.authorization(
             accessKeyId: credentials.id, secret: credentials.secret, stringToSign: stringToSign)))
         if sendToken, let token = tokenOverride ?? credentials.token { headers.append(("security-token", token)) }
-        let target = absoluteForm ? "http://127.0.0.1:\(port)" + pathAndQuery : pathAndQuery
-        return try await RawHTTP.send(port: port, method: method, target: target, headers: headers, body: body)
+        return headers
     }
 
     func receive(_ queue: String, count: Int? = 16, wait: Int = 0, _ credentials: MNSCredentials) async throws -> RawResponse {

@@ -1,35 +1,15 @@
+import SMSLedgerCore
+
 /// The character classes of XML 1.0 (fifth edition) that `XMLCursor` checks, over UTF-8 bytes.
 enum XMLCharacter {
-    /// The scalar encoded at `index` (a byte of 0x80 or more) and its length in bytes. Only well-formed
-    /// UTF-8 passes: no overlong forms (`C0 AF`), no encoded surrogates (`ED A0 80`), nothing above
-    /// U+10FFFF, no sequence cut short by the end of the document.
+    /// The scalar encoded at `index` (a byte of 0x80 or more) and its length in bytes; only
+    /// well-formed UTF-8 passes (see ``UTF8Scalar``, shared with the JSON reader).
     static func scalar(at index: Int, in bytes: UnsafeRawBufferPointer)
         throws(MNSXMLError) -> (value: UInt32, length: Int) {
-        let lead = bytes[index]
-        // The allowed range of the second byte depends on the lead; later bytes are plain 80...BF.
-        let length: Int
-        let second: ClosedRange<UInt8>
-        var value: UInt32
-        switch lead {
-        case 0xC2...0xDF: length = 2; second = 0x80...0xBF; value = UInt32(lead & 0x1F)
-        case 0xE0: length = 3; second = 0xA0...0xBF; value = UInt32(lead & 0x0F)
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3; second = 0x80...0xBF; value = UInt32(lead & 0x0F)
-        case 0xED: length = 3; second = 0x80...0x9F; value = UInt32(lead & 0x0F)
-        case 0xF0: length = 4; second = 0x90...0xBF; value = UInt32(lead & 0x07)
-        case 0xF1...0xF3: length = 4; second = 0x80...0xBF; value = UInt32(lead & 0x07)
-        case 0xF4: length = 4; second = 0x80...0x8F; value = UInt32(lead & 0x07)
-        default: throw MNSXMLError("invalid UTF-8 at byte \(index)")
-        }
-        guard length <= bytes.count - index, second.contains(bytes[index + 1]) else {
+        guard let decoded = UTF8Scalar.decode(at: index, in: bytes) else {
             throw MNSXMLError("invalid UTF-8 at byte \(index)")
         }
-        value = value << 6 | UInt32(bytes[index + 1] & 0x3F)
-        for offset in 2..<length {
-            let byte = bytes[index + offset]
-            guard byte & 0xC0 == 0x80 else { throw MNSXMLError("invalid UTF-8 at byte \(index)") }
-            value = value << 6 | UInt32(byte & 0x3F)
-        }
-        return (value, length)
+        return decoded
     }
 
     /// `Char`: what a character reference may name (no NUL, no C0 controls but tab, LF and CR, no

@@ -22,15 +22,7 @@ struct StoreOutageTests {
         let started = ContinuousClock.now
         rig.runtime.start()
 
-        // Until a message has come back after its visibility timeout and been refused again.
-        var fewestUndeleted = Int.max
-        var failing: PollerHealth.Snapshot?
-        let redelivered = await eventually(within: .seconds(10)) {
-            fewestUndeleted = min(fewestUndeleted, rig.undeleted)
-            let snapshot = rig.poller.health.snapshot
-            if snapshot.lastFailure?.kind == .storeUnavailable { failing = snapshot }
-            return store.mostAttemptsForOneMessage >= 2 && failing != nil
-        }
+        let (redelivered, fewestUndeleted, failing) = await Self.awaitRefusedRedelivery(rig, store)
         let elapsed = ContinuousClock.now - started
         let refused = store.refusedCommits
 
@@ -135,14 +127,7 @@ struct StoreOutageTests {
         rig.harness.emulator.enqueue(queue: rig.queue, bodies: (0..<count).map { Bodies.largeReport($0) })
         rig.runtime.start()
 
-        var fewestUndeleted = Int.max
-        var failing: PollerHealth.Snapshot?
-        let redelivered = await eventually(within: .seconds(10)) {
-            fewestUndeleted = min(fewestUndeleted, rig.undeleted)
-            let snapshot = rig.poller.health.snapshot
-            if snapshot.lastFailure?.kind == .storeUnavailable { failing = snapshot }
-            return store.mostAttemptsForOneMessage >= 2 && failing != nil
-        }
+        let (redelivered, fewestUndeleted, failing) = await Self.awaitRefusedRedelivery(rig, store)
 
         #expect(redelivered, "a message was received again after its visibility timeout")
         #expect(fewestUndeleted == count, "no message left the queue while the ledger could not write")
@@ -163,6 +148,24 @@ struct StoreOutageTests {
         #expect(stored.count == count)
         #expect(Set(stored.map(\.receipt.bizId)).count == count, "each message stored exactly once")
         await rig.tearDown(store)
+    }
+}
+
+extension StoreOutageTests {
+    /// Waits (up to 10 s) until a message has come back after its visibility timeout and been refused
+    /// again. Returns whether it did, the fewest undeleted messages seen meanwhile, and a health
+    /// snapshot taken while the poller reported the store unavailable.
+    static func awaitRefusedRedelivery(_ rig: PollingRig, _ store: FaultInjectingStore) async
+        -> (redelivered: Bool, fewestUndeleted: Int, failing: PollerHealth.Snapshot?) {
+        var fewestUndeleted = Int.max
+        var failing: PollerHealth.Snapshot?
+        let redelivered = await eventually(within: .seconds(10)) {
+            fewestUndeleted = min(fewestUndeleted, rig.undeleted)
+            let snapshot = rig.poller.health.snapshot
+            if snapshot.lastFailure?.kind == .storeUnavailable { failing = snapshot }
+            return store.mostAttemptsForOneMessage >= 2 && failing != nil
+        }
+        return (redelivered, fewestUndeleted, failing)
     }
 }
 

@@ -134,7 +134,7 @@ struct HotPathTextTests {
     /// 10,000 seeded random instants (years ~1600–2400, with fractions), plus day, month, year and
     /// leap-day boundaries and instants just before them.
     static func sampleDates() -> [Date] {
-        var random = SplitMix64(seed: 0x5EED_DA7E)
+        var random = SplitMix(seed: 0x5EED_DA7E)
         var seconds: [Double] = (0..<10_000).map { index in
             let whole = Double(Int64.random(in: -11_676_096_000...13_569_465_600, using: &random))
             return index.isMultiple(of: 3) ? whole : whole + Double.random(in: 0..<1, using: &random)
@@ -167,18 +167,6 @@ struct HotPathTextTests {
             let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
             return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year ?? 0, c.month ?? 0, c.day ?? 0,
                           c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
-        }
-    }
-
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49EB_133B_111F
-            return z ^ (z >> 31)
         }
     }
 }

@@ -22,7 +22,9 @@ echo "== swift build"
 swift build --build-tests
 bin="$(swift build --show-bin-path)/smsledger"
 
-# Swift Testing prints one line per test; keep the log and show failures plus the summary.
+# Swift Testing prints one line per test; keep the log and show failures plus the summary. If the
+# test process dies (a trap, a signal), also show what the runtime said and which tests were still
+# running then: the summary line never comes, and the log is gone with the CI machine.
 run_swift_tests() {
     local log="$1"; shift
     set +e
@@ -30,8 +32,19 @@ run_swift_tests() {
     local rc=$?
     set -e
     grep -E "(✘|error:|Test run with|Executed [0-9]+ tests)" "$log" | tail -n 60 || true
+    if [ "$rc" != 0 ] && ! grep -q "Test run with" "$log"; then
+        echo "-- the test process ended without a summary (exit $rc); what the runtime printed:"
+        grep -E -A 40 "Program crashed|Fatal error|Precondition failed|Assertion failed|MISUSE" "$log" | head -n 120 || true
+        echo "-- tests started and not finished:"
+        comm -23 <(sed -nE 's/.*Test (.*) started\.$/\1/p' "$log" | grep -vx run | sort -u) \
+                 <(sed -nE 's/.*Test (.*) (passed|failed|skipped).*/\1/p' "$log" | sort -u) || true
+    fi
     return $rc
 }
+
+# A crash report names only the crashed thread: with hundreds of threads the full report outlasts
+# the backtracer's time limit and is cut off before it says anything useful.
+export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-threads=crashed}"
 
 echo "== swift test (TZ=UTC)"
 TZ=UTC run_swift_tests .build/swift-test.log swift test --skip-build

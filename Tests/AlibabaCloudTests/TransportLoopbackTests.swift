@@ -41,6 +41,22 @@ struct TransportLoopbackTests {
         #expect(request.hasSuffix(String(decoding: body, as: UTF8.self)))
     }
 
+    @Test("a transport released without shutdown() shuts its client down itself instead of trapping")
+    func releasedWithoutShutdown() async throws {
+        let peer = try LoopbackPeer(.respond("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"))
+        defer { peer.stop() }
+        // A test that throws between making a transport and shutting it down leaves exactly this.
+        // Without the shutdown in `deinit`, async-http-client's debug check kills the process here.
+        do {
+            let transport = AsyncHTTPClientTransport()
+            let response = try await transport.execute(
+                TransportRequest(method: "GET", url: "http://127.0.0.1:\(peer.port)/"), timeout: .seconds(10))
+            #expect(response.status == 204)
+        }
+        try await Task.sleep(for: .milliseconds(300))  // the client's own deinit runs once its shutdown is done
+        #expect(peer.requests.count == 1)
+    }
+
     @Test("a peer that never answers ends in a transient timeout")
     func timeout() async throws {
         let peer = try LoopbackPeer(.silent)

@@ -5,9 +5,6 @@ import LedgerStore
 import SMSLedgerCore
 import SMSLedgerDaemon
 import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Issue 6: provider callbacks arrive over HTTP while the queue pollers commit batches, all into the
 /// one ledger. The real daemon (`smsledger run`), the emulator's queues, signed TeleSign callbacks.
@@ -16,20 +13,18 @@ struct ConcurrentIntakeTests {
     @Test func signedCallbacksPostedWhileThePollersDrainTheQueuesAreAllStoredExactlyOnce() async throws {
         let reports = 2000, replies = 1000, callbacks = 300, retried = 50
         let harness = try await DaemonHarness.make(pollers: 2)
-        let port = try FreePort.pick()
+        // The config keeps `listen = "127.0.0.1:0"`: the daemon binds a port of the kernel's choosing
+        // and reports it, so no other test can take a port picked in advance.
         try harness.writeConfig(pollers: 2, waitSeconds: 1, extra: """
             [telesign]
             api_key = "\(ListenerHarness.apiKey)"
             """)
-        let config = try String(contentsOfFile: harness.configPath, encoding: .utf8)
-            .replacingOccurrences(of: "listen = \"127.0.0.1:0\"", with: "listen = \"127.0.0.1:\(port)\"")
-        try config.write(toFile: harness.configPath, atomically: true, encoding: .utf8)
         harness.emulator.enqueue(queue: harness.emulator.smsReportQueue, bodies: (0..<reports).map { Bodies.report($0) })
         harness.emulator.enqueue(queue: harness.emulator.smsUpQueue, bodies: (0..<replies).map(Bodies.reply))
 
         let daemon = harness.startDaemon()
-        #expect(await eventually { (try? await RawHTTP.send(port: port, method: "GET", target: "/healthz"))?.status == 200 },
-                "the daemon's listener answers on 127.0.0.1:\(port)")
+        #expect(await eventually { daemon.daemon.httpPort != nil }, "the daemon's listener is bound")
+        let port = try #require(daemon.daemon.httpPort)
         let queuedWhenCallbacksStart = harness.emulator.queueDepths().reduce(0) { $0 + $1.total }
 
         // Every callback once, and some of them a second time (as a provider retries after a timeout).
@@ -74,29 +69,5 @@ struct ConcurrentIntakeTests {
             for try await status in group { statuses.append(status) }
             return statuses
         }
-    }
-}
-
-/// A loopback port nobody listens on right now: bound with port 0, read back, released.
-///
-/// The daemon logs its bound port but does not expose it, so the test writes a fixed port into
-/// the config. Another process could take the port in between; on a test machine that is rare.
-enum FreePort {
-    static func pick() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EMFILE) }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard bound else { throw POSIXError(.EADDRNOTAVAIL) }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Synchronization
 
 /// ``HTTPTransport`` over one shared async-http-client `HTTPClient`.
 ///
@@ -11,8 +12,10 @@ import Foundation
 /// A refused connection is not reported at once: the pool retries the connect until
 /// `connectTimeout` runs out, then reports the refusal (still `.transient`, code `ConnectionRefused`).
 ///
-/// Call ``shutdown()`` before the process exits: async-http-client asserts on a client that is
-/// released while still running.
+/// Call ``shutdown()`` when done, and await it. A transport released without that shuts its client
+/// down in the background from `deinit`: async-http-client traps in debug builds on a client released
+/// while running, and one test that throws before its cleanup would otherwise take down the whole
+/// test process (every other test's result with it).
 public final class AsyncHTTPClientTransport: HTTPTransport {
     public struct Configuration: Sendable {
         /// Connections per host the pool keeps; long polls each hold one for the whole wait.
@@ -34,6 +37,8 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
 
     private let client: HTTPClient
     private let maxResponseBytes: Int
+    /// Set once ``shutdown()`` has begun, so `deinit` knows whether the client still runs.
+    private let shutDown = Atomic<Bool>(false)
 
     public init(configuration: Configuration = Configuration()) {
         var config = HTTPClient.Configuration()
@@ -73,7 +78,13 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
 
     /// Stops the client; pending requests fail. Call once, before exit.
     public func shutdown() async throws {
+        shutDown.store(true, ordering: .sequentiallyConsistent)
         try await client.shutdown()
+    }
+
+    deinit {
+        // The client keeps itself alive until its shutdown completes, so nothing here waits.
+        if !shutDown.load(ordering: .sequentiallyConsistent) { client.shutdown { _ in } }
     }
 
     /// Maps whatever async-http-client or NIO threw to a transient ``AlibabaError``.

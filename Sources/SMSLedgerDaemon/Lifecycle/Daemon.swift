@@ -60,6 +60,10 @@ public final class Daemon: Sendable {
         self.stepAllowance = stepAllowance
     }
 
+    /// The port the HTTP listener is bound to while the daemon runs, else `nil`. With
+    /// `listen = "127.0.0.1:0"` this is the only way to learn it short of reading the log.
+    public var httpPort: Int? { state.withLock { $0?.listener?.port } }
+
     /// Runs until SIGTERM/SIGINT (or until `signals` ends) and returns the process exit code.
     public func run(signals: AsyncStream<DaemonSignal>? = nil) async -> Int32 {
         let signals = signals ?? SignalEvents.process

@@ -70,19 +70,26 @@ struct DaemonHarness: Sendable {
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
-    /// Starts the daemon; returns its task (yielding the exit code) and the signal input.
-    func startDaemon(notifySocket: String? = nil, stepAllowance: Duration = .seconds(30))
-        -> (task: Task<Int32, Never>, signals: AsyncStream<DaemonSignal>.Continuation) {
+    /// A daemon started in this process: the object (for its bound port), its task (yielding the
+    /// exit code) and the signal input.
+    struct Running {
+        let daemon: Daemon
+        let task: Task<Int32, Never>
+        let signals: AsyncStream<DaemonSignal>.Continuation
+    }
+
+    /// Starts the daemon in this process.
+    func startDaemon(notifySocket: String? = nil, stepAllowance: Duration = .seconds(30)) -> Running {
         let (stream, continuation) = AsyncStream<DaemonSignal>.makeStream()
         let daemon = Daemon(configPath: configPath, environment: [:],
                             notifier: SystemdNotifier(target: notifySocket.map { .socket($0) } ?? .disabled),
                             heartbeatPeriod: .milliseconds(200), stepAllowance: stepAllowance)
         let task = Task { await daemon.run(signals: stream) }
-        return (task, continuation)
+        return Running(daemon: daemon, task: task, signals: continuation)
     }
 
     /// Stops the daemon gracefully and returns its exit code.
-    static func stop(_ running: (task: Task<Int32, Never>, signals: AsyncStream<DaemonSignal>.Continuation)) async -> Int32 {
+    static func stop(_ running: Running) async -> Int32 {
         running.signals.yield(.terminate)
         running.signals.finish()
         return await running.task.value

@@ -7,8 +7,12 @@ import Glibc
 /// server framework. It accepts connections on a background thread and, per connection, reads one
 /// request and then behaves as told.
 ///
-/// `@unchecked Sendable`: the mutable state (`captured`) is only touched while holding `lock`; the
-/// socket descriptor is immutable after `init`.
+/// `@unchecked Sendable`: the mutable state (`captured`, `open`, `stopping`) is only touched while
+/// holding `lock`; the socket descriptor is immutable after `init`.
+///
+/// Descriptors are closed only once the accept thread has ended: a descriptor closed while that
+/// thread could still use it may be handed to another thread at once (a NIO socket, libdispatch's
+/// epoll descriptor), and the stale `accept`, `send` or `close` would then hit that one instead.
 final class LoopbackPeer: @unchecked Sendable {
     enum Behaviour: Sendable {
         /// Write this raw response (status line, headers, body) and close.
@@ -25,6 +29,8 @@ final class LoopbackPeer: @unchecked Sendable {
     private let lock = NSLock()
     private var captured: [String] = []
     private var open: [Int32] = []
+    private var stopping = false
+    private let acceptLoopEnded = DispatchSemaphore(value: 0)
 
     init(_ behaviour: Behaviour) throws {
         self.behaviour = behaviour
@@ -55,17 +61,22 @@ final class LoopbackPeer: @unchecked Sendable {
         return captured
     }
 
+    /// Wakes the accept thread (shutting the sockets down ends its blocking calls), waits for it to
+    /// end, then closes every descriptor. Call once.
     func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
         lock.lock()
+        stopping = true
         let connections = open
+        lock.unlock()
+        shutdown(listener, Int32(SHUT_RDWR))
+        connections.forEach { shutdown($0, Int32(SHUT_RDWR)) }
+        acceptLoopEnded.wait()
+        lock.lock()
+        let remaining = open
         open.removeAll()
         lock.unlock()
-        for fd in connections {
-            shutdown(fd, Int32(SHUT_RDWR))
-            close(fd)
-        }
+        remaining.forEach { close($0) }
+        close(listener)
     }
 
     /// A port nothing listens on: bound but never listening, so a connect is refused, and held until
@@ -81,13 +92,18 @@ final class LoopbackPeer: @unchecked Sendable {
     }
 
     private func acceptLoop() {
+        defer { acceptLoopEnded.signal() }
         while true {
             let fd = accept(listener, nil, nil)
             guard fd >= 0 else { return }
+            lock.lock()
+            open.append(fd)  // before reading, so that `stop` can wake a read that never completes
+            let stopped = stopping
+            lock.unlock()
+            if stopped { return }
             let request = readRequest(fd)
             lock.lock()
             captured.append(request)
-            open.append(fd)
             lock.unlock()
             switch behaviour {
             case .respond(let text):

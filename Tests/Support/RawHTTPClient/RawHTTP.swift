@@ -42,10 +42,13 @@ public final class RawConnection: @unchecked Sendable {
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard result == 0 else { close(fd); throw RawHTTPError.connect(errno) }
+        // No close here: `deinit` runs for an initialiser that throws once every property is set, and
+        // a second close could hit a descriptor another thread has just been given (libdispatch's
+        // epoll descriptor, say, which kills the process with a silent SIGILL).
+        guard result == 0 else { throw RawHTTPError.connect(errno) }
     }
 
-    deinit { close(fd) }
+    deinit { if fd >= 0 { close(fd) } }
 
     public func write(_ text: String) {
         let bytes = Array(text.utf8)

@@ -5,108 +5,124 @@ import Testing
 import Glibc
 #endif
 
-/// These tests change NOTIFY_SOCKET and WATCHDOG_* in the test process's environment, which is
-/// shared by all tests, so they run one at a time and put the variables back afterwards. No other
-/// suite reads those variables.
-@Suite("SystemdNotifier over a real notify socket", .serialized)
+/// `SystemdNotifier()` reads NOTIFY_SOCKET and WATCHDOG_* from the process environment, through
+/// libsystemd, as in production. Each test sets them in a child process (a Swift Testing exit test)
+/// and the child reports by its exit status: in the test process, `setenv` may move glibc's
+/// environment array while another test's thread reads it with `getenv` (swift-log, Foundation and
+/// libsystemd all do), and that read of freed memory can crash the whole run. The parent binds the
+/// socket and reads what the child sent.
+@Suite("SystemdNotifier over a real notify socket")
 struct SystemdNotifierTests {
-    private func withNotifySocket(_ body: (NotifySocket) throws -> Void) throws {
+    @Test func readySendsReadyEqualsOne() async throws {
         let socket = try NotifySocket()
-        setenv("NOTIFY_SOCKET", socket.path, 1)
-        defer { unsetenv("NOTIFY_SOCKET") }
-        try body(socket)
-    }
-
-    @Test func readySendsReadyEqualsOne() throws {
-        try withNotifySocket { socket in
-            #expect(SystemdNotifier().ready() == .sent)
-            #expect(socket.receive() == "READY=1")
+        await #expect(processExitsWith: .success) { [path = socket.path as String] in
+            setenv("NOTIFY_SOCKET", path, 1)
+            exit(SystemdNotifier().ready() == .sent ? 0 : 1)
         }
+        #expect(socket.receive() == "READY=1")
     }
 
-    @Test func statusSendsTheLineWithNewlinesFlattened() throws {
-        try withNotifySocket { socket in
-            SystemdNotifier().status("polling 2 queues\nREADY=1")
-            #expect(socket.receive() == "STATUS=polling 2 queues READY=1")
-        }
-    }
-
-    @Test func watchdogPingSendsWatchdogEqualsOne() throws {
-        try withNotifySocket { socket in
-            SystemdNotifier().watchdogPing()
-            #expect(socket.receive() == "WATCHDOG=1")
-        }
-    }
-
-    @Test func stoppingSendsStoppingEqualsOne() throws {
-        try withNotifySocket { socket in
-            SystemdNotifier().stopping()
-            #expect(socket.receive() == "STOPPING=1")
-        }
-    }
-
-    @Test func reloadingSendsTheCurrentMonotonicTime() throws {
-        try withNotifySocket { socket in
-            let before = SystemdNotifier.monotonicMicroseconds()
-            SystemdNotifier().reloading()
-            let after = SystemdNotifier.monotonicMicroseconds()
-            let lines = try #require(socket.receive()).split(separator: "\n")
-            #expect(lines.count == 2)
-            #expect(lines.first == "RELOADING=1")
-            let stamp = try #require(lines.last?.split(separator: "=", maxSplits: 1))
-            #expect(stamp.first == "MONOTONIC_USEC")
-            let usec = try #require(UInt64(String(stamp.last ?? "")))
-            #expect(before <= usec && usec <= after)
-        }
-    }
-
-    @Test func extendTimeoutSendsMicroseconds() throws {
-        try withNotifySocket { socket in
-            SystemdNotifier().extendTimeout(by: .milliseconds(1500))
-            #expect(socket.receive() == "EXTEND_TIMEOUT_USEC=1500000")
-        }
-    }
-
-    @Test func isEnabledFollowsNotifySocket() throws {
-        unsetenv("NOTIFY_SOCKET")
-        #expect(!SystemdNotifier().isEnabled)
-        try withNotifySocket { _ in #expect(SystemdNotifier().isEnabled) }
-    }
-
-    @Test func withoutNotifySocketNothingIsSent() throws {
+    @Test func statusSendsTheLineWithNewlinesFlattened() async throws {
         let socket = try NotifySocket()
-        unsetenv("NOTIFY_SOCKET")
-        #expect(SystemdNotifier().ready() == .notConfigured)
+        await #expect(processExitsWith: .success) { [path = socket.path as String] in
+            setenv("NOTIFY_SOCKET", path, 1)
+            exit(SystemdNotifier().status("polling 2 queues\nREADY=1") == .sent ? 0 : 1)
+        }
+        #expect(socket.receive() == "STATUS=polling 2 queues READY=1")
+    }
+
+    @Test func watchdogPingSendsWatchdogEqualsOne() async throws {
+        let socket = try NotifySocket()
+        await #expect(processExitsWith: .success) { [path = socket.path as String] in
+            setenv("NOTIFY_SOCKET", path, 1)
+            exit(SystemdNotifier().watchdogPing() == .sent ? 0 : 1)
+        }
+        #expect(socket.receive() == "WATCHDOG=1")
+    }
+
+    @Test func stoppingSendsStoppingEqualsOne() async throws {
+        let socket = try NotifySocket()
+        await #expect(processExitsWith: .success) { [path = socket.path as String] in
+            setenv("NOTIFY_SOCKET", path, 1)
+            exit(SystemdNotifier().stopping() == .sent ? 0 : 1)
+        }
+        #expect(socket.receive() == "STOPPING=1")
+    }
+
+    @Test func reloadingSendsTheCurrentMonotonicTime() async throws {
+        let socket = try NotifySocket()
+        // CLOCK_MONOTONIC is system-wide, so the child's stamp falls between these two readings.
+        let before = SystemdNotifier.monotonicMicroseconds()
+        await #expect(processExitsWith: .success) { [path = socket.path as String] in
+            setenv("NOTIFY_SOCKET", path, 1)
+            exit(SystemdNotifier().reloading() == .sent ? 0 : 1)
+        }
+        let after = SystemdNotifier.monotonicMicroseconds()
+        let lines = try #require(socket.receive()).split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.first == "RELOADING=1")
+        let stamp = try #require(lines.last?.split(separator: "=", maxSplits: 1))
+        #expect(stamp.first == "MONOTONIC_USEC")
+        let usec = try #require(UInt64(String(stamp.last ?? "")))
+        #expect(before <= usec && usec <= after)
+    }
+
+    @Test func extendTimeoutSendsMicroseconds() async throws {
+        let socket = try NotifySocket()
+        await #expect(processExitsWith: .success) { [path = socket.path as String] in
+            setenv("NOTIFY_SOCKET", path, 1)
+            exit(SystemdNotifier().extendTimeout(by: .milliseconds(1500)) == .sent ? 0 : 1)
+        }
+        #expect(socket.receive() == "EXTEND_TIMEOUT_USEC=1500000")
+    }
+
+    @Test func isEnabledFollowsNotifySocket() async throws {
+        let socket = try NotifySocket()
+        await #expect(processExitsWith: .success) { [path = socket.path as String] in
+            unsetenv("NOTIFY_SOCKET")
+            guard !SystemdNotifier().isEnabled else { exit(1) }
+            setenv("NOTIFY_SOCKET", path, 1)
+            exit(SystemdNotifier().isEnabled ? 0 : 2)
+        }
+    }
+
+    @Test func withoutNotifySocketNothingIsSent() async throws {
+        let socket = try NotifySocket()
+        await #expect(processExitsWith: .success) {
+            unsetenv("NOTIFY_SOCKET")
+            exit(SystemdNotifier().ready() == .notConfigured ? 0 : 1)
+        }
         #expect(socket.isEmpty())
     }
 
-    @Test func aVanishedSocketReportsFailureWithErrno() throws {
-        setenv("NOTIFY_SOCKET", "/tmp/sdnotify-does-not-exist/notify.sock", 1)
-        defer { unsetenv("NOTIFY_SOCKET") }
-        guard case .failed(let code) = SystemdNotifier().ready() else {
-            Issue.record("expected a failure")
-            return
+    @Test func aVanishedSocketReportsFailureWithErrno() async {
+        await #expect(processExitsWith: .success) {
+            setenv("NOTIFY_SOCKET", "/tmp/sdnotify-does-not-exist/notify.sock", 1)
+            exit(SystemdNotifier().ready() == .failed(errno: ENOENT) ? 0 : 1)
         }
-        #expect(code == ENOENT)
     }
 
-    @Test func watchdogIntervalComesFromWatchdogUsec() {
-        setenv("WATCHDOG_USEC", "30000000", 1)
-        setenv("WATCHDOG_PID", String(getpid()), 1)
-        defer { unsetenv("WATCHDOG_USEC"); unsetenv("WATCHDOG_PID") }
-        #expect(SystemdNotifier().watchdogInterval() == .seconds(30))
+    @Test func watchdogIntervalComesFromWatchdogUsec() async {
+        await #expect(processExitsWith: .success) {
+            setenv("WATCHDOG_USEC", "30000000", 1)
+            setenv("WATCHDOG_PID", String(getpid()), 1)
+            exit(SystemdNotifier().watchdogInterval() == .seconds(30) ? 0 : 1)
+        }
     }
 
-    @Test func watchdogMeantForAnotherProcessIsIgnored() {
-        setenv("WATCHDOG_USEC", "30000000", 1)
-        setenv("WATCHDOG_PID", String(getpid() + 1), 1)
-        defer { unsetenv("WATCHDOG_USEC"); unsetenv("WATCHDOG_PID") }
-        #expect(SystemdNotifier().watchdogInterval() == nil)
+    @Test func watchdogMeantForAnotherProcessIsIgnored() async {
+        await #expect(processExitsWith: .success) {
+            setenv("WATCHDOG_USEC", "30000000", 1)
+            setenv("WATCHDOG_PID", String(getpid() + 1), 1)
+            exit(SystemdNotifier().watchdogInterval() == nil ? 0 : 1)
+        }
     }
 
-    @Test func noWatchdogUsecMeansNoWatchdog() {
-        unsetenv("WATCHDOG_USEC")
-        unsetenv("WATCHDOG_PID")
-        #expect(SystemdNotifier().watchdogInterval() == nil)
+    @Test func noWatchdogUsecMeansNoWatchdog() async {
+        await #expect(processExitsWith: .success) {
+            unsetenv("WATCHDOG_USEC")
+            unsetenv("WATCHDOG_PID")
+            exit(SystemdNotifier().watchdogInterval() == nil ? 0 : 1)
+        }
     }
 }

@@ -118,4 +118,21 @@ struct MNSAuthenticationTests {
             #expect(xmlValues("Code", in: response.body) == ["MissingVersionHeader"])
         }
     }
+
+    @Test("a Date header whose year overflows the arithmetic is refused, and the emulator keeps serving")
+    func overflowingDateIsRefused() async throws {
+        try await EmulatorHarness.with { harness in
+            for date in ["Tue, 05 Mar 9223372036854775807 06:07:08 GMT", "Tue, 05 Mar 2024 -6:07:08 GMT"] {
+                let response = try await RawHTTP.send(port: harness.port, method: "GET",
+                                                      target: "/queues/\(harness.upQueue)/messages",
+                                                      headers: [("Authorization", "MNS \(EmulatorHarness.keyId):x"),
+                                                                ("x-mns-version", "2015-06-06"), ("Date", date)])
+                #expect((400..<500).contains(response.status), "\(date): \(response.status)")
+            }
+            let response = try await harness.mns("GET", "/queues/\(harness.upQueue)/messages?waitseconds=0",
+                                                 harness.longTerm)
+            #expect(response.status == 404)
+            #expect(xmlValues("Code", in: response.body) == ["MessageNotExist"])
+        }
+    }
 }

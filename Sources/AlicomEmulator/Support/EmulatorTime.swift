@@ -66,8 +66,11 @@ enum EmulatorTime {
               let day = Int64(parts[1]), let year = Int64(parts[3]),
               let month = months.firstIndex(of: String(parts[2])).map({ Int64($0) + 1 }) else { return nil }
         let clock = parts[4].split(separator: ":")
+        // Bounded year and non-negative fields: a crafted `Date` header must be refused, not overflow
+        // the arithmetic below (which traps).
         guard clock.count == 3, let hour = Int64(clock[0]), let minute = Int64(clock[1]), let second = Int64(clock[2]),
-              (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+              (1...9999).contains(year), (1...31).contains(day), (0..<24).contains(hour), (0..<60).contains(minute),
+              (0..<61).contains(second) else { return nil }
         return (daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second) * 1000
     }
 

@@ -13,40 +13,39 @@ import Glibc
 /// socket and reads what the child sent.
 @Suite("SystemdNotifier over a real notify socket")
 struct SystemdNotifierTests {
-    @Test func readySendsReadyEqualsOne() async throws {
-        let socket = try NotifySocket()
-        await #expect(processExitsWith: .success) { [path = socket.path as String] in
-            setenv("NOTIFY_SOCKET", path, 1)
-            exit(SystemdNotifier().ready() == .sent ? 0 : 1)
+    /// The calls that send one fixed datagram, and the datagram each must send.
+    enum Call: String, Codable, CaseIterable, Sendable {
+        case ready, status, watchdogPing, stopping, extendTimeout
+
+        var expected: String {
+            switch self {
+            case .ready: "READY=1"
+            case .status: "STATUS=polling 2 queues READY=1"  // the newline is flattened
+            case .watchdogPing: "WATCHDOG=1"
+            case .stopping: "STOPPING=1"
+            case .extendTimeout: "EXTEND_TIMEOUT_USEC=1500000"
+            }
         }
-        #expect(socket.receive() == "READY=1")
+
+        func perform(_ notifier: SystemdNotifier) -> NotifyResult {
+            switch self {
+            case .ready: notifier.ready()
+            case .status: notifier.status("polling 2 queues\nREADY=1")
+            case .watchdogPing: notifier.watchdogPing()
+            case .stopping: notifier.stopping()
+            case .extendTimeout: notifier.extendTimeout(by: .milliseconds(1500))
+            }
+        }
     }
 
-    @Test func statusSendsTheLineWithNewlinesFlattened() async throws {
+    @Test("each call sends its datagram to NOTIFY_SOCKET", arguments: Call.allCases)
+    func callSendsItsDatagram(_ call: Call) async throws {
         let socket = try NotifySocket()
-        await #expect(processExitsWith: .success) { [path = socket.path as String] in
+        await #expect(processExitsWith: .success) { [path = socket.path as String, call = call as Call] in
             setenv("NOTIFY_SOCKET", path, 1)
-            exit(SystemdNotifier().status("polling 2 queues\nREADY=1") == .sent ? 0 : 1)
+            exit(call.perform(SystemdNotifier()) == .sent ? 0 : 1)
         }
-        #expect(socket.receive() == "STATUS=polling 2 queues READY=1")
-    }
-
-    @Test func watchdogPingSendsWatchdogEqualsOne() async throws {
-        let socket = try NotifySocket()
-        await #expect(processExitsWith: .success) { [path = socket.path as String] in
-            setenv("NOTIFY_SOCKET", path, 1)
-            exit(SystemdNotifier().watchdogPing() == .sent ? 0 : 1)
-        }
-        #expect(socket.receive() == "WATCHDOG=1")
-    }
-
-    @Test func stoppingSendsStoppingEqualsOne() async throws {
-        let socket = try NotifySocket()
-        await #expect(processExitsWith: .success) { [path = socket.path as String] in
-            setenv("NOTIFY_SOCKET", path, 1)
-            exit(SystemdNotifier().stopping() == .sent ? 0 : 1)
-        }
-        #expect(socket.receive() == "STOPPING=1")
+        #expect(socket.receive() == call.expected)
     }
 
     @Test func reloadingSendsTheCurrentMonotonicTime() async throws {
@@ -65,15 +64,6 @@ struct SystemdNotifierTests {
         #expect(stamp.first == "MONOTONIC_USEC")
         let usec = try #require(UInt64(String(stamp.last ?? "")))
         #expect(before <= usec && usec <= after)
-    }
-
-    @Test func extendTimeoutSendsMicroseconds() async throws {
-        let socket = try NotifySocket()
-        await #expect(processExitsWith: .success) { [path = socket.path as String] in
-            setenv("NOTIFY_SOCKET", path, 1)
-            exit(SystemdNotifier().extendTimeout(by: .milliseconds(1500)) == .sent ? 0 : 1)
-        }
-        #expect(socket.receive() == "EXTEND_TIMEOUT_USEC=1500000")
     }
 
     @Test func isEnabledFollowsNotifySocket() async throws {

@@ -107,6 +107,11 @@ enum SQL {
 
     // MARK: Queries
 
+    /// The key of the `sends_sent_bucket` index (schema 3): a send's ten-minute bucket. Queries must
+    /// spell it exactly like this for SQLite to use the index.
+    static let sendTimeBucket = "sent_at / \(sendTimeBucketMillis)"
+    static let sendTimeBucketMillis: Int64 = 600_000
+
     static let receiptColumns = """
         id, provider, source, biz_id, out_id, phone_number, state, is_final, retryable, provider_code,
         provider_text, sent_at, reported_at, sms_size, raw_body, mns_message_id, received_at

@@ -31,6 +31,8 @@ let package = Package(
             "SMSLedgerCore",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // A small HTTP/1.1 server on SwiftNIO that hands raw request targets and bodies to a handler.

@@ -71,6 +71,38 @@ struct TransportLoopbackTests {
         #expect(error?.code == AlibabaError.Code.timeout)
     }
 
+    @Test("cancelling the caller ends a request that is still waiting, long before its deadline")
+    func cancellation() async throws {
+        let peer = try LoopbackPeer(.silent)
+        defer { peer.stop() }
+        let transport = AsyncHTTPClientTransport()
+        let started = ContinuousClock.now
+        let request = Task {
+            try await transport.execute(TransportRequest(method: "GET", url: "http://127.0.0.1:\(peer.port)/"),
+                                        timeout: .seconds(30))
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        request.cancel()
+        await #expect(throws: CancellationError.self) { try await request.value }
+        #expect(ContinuousClock.now - started < .seconds(10))
+        try await transport.shutdown()
+    }
+
+    @Test("an answer larger than maxResponseBytes is a transient error, not a partial body")
+    func tooLarge() async throws {
+        let body = String(repeating: "x", count: 2_000)
+        let peer = try LoopbackPeer(.respond(
+            "HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"))
+        defer { peer.stop() }
+        let transport = AsyncHTTPClientTransport(configuration: .init(maxResponseBytes: 1_000))
+        let error = await #expect(throws: AlibabaError.self) {
+            try await transport.execute(TransportRequest(method: "GET", url: "http://127.0.0.1:\(peer.port)/"),
+                                        timeout: .seconds(10))
+        }
+        try await transport.shutdown()
+        #expect(error?.kind == .transient)
+    }
+
     @Test("a reset connection is a transient error")
     func reset() async throws {
         let peer = try LoopbackPeer(.reset)

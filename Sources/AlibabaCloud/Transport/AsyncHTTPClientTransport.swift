@@ -1,5 +1,7 @@
 import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
 import Synchronization
 
 /// ``HTTPTransport`` over one shared async-http-client `HTTPClient`.
@@ -51,26 +53,40 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         // A redirect would be resent unsigned for the new target; the services never redirect.
         config.redirectConfiguration = .disallow
         config.httpVersion = .http1Only
+        // No spans: nothing here exports traces, and with the default (a no-op global tracer) the
+        // client still opened a span and built its request attributes for every request, about 2 %
+        // of the daemon's CPU while draining a queue (perf, Benchmarks/README.md).
+        config.tracing.tracer = nil
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
         maxResponseBytes = configuration.maxResponseBytes
     }
 
+    /// Runs the request through the client's future-based API with a ``ResponseAccumulator``, which
+    /// hands over the whole answer in one buffer: the async API streams the body through an
+    /// async sequence, several task switches per request that cost more than the request itself at
+    /// the benchmark's rate (the MNS answers here are small and read whole anyway). Cancelling the
+    /// calling task cancels the request.
     public func execute(_ request: TransportRequest, timeout: Duration) async throws -> TransportResponse {
-        var outgoing = HTTPClientRequest(url: request.url)
-        outgoing.method = .init(rawValue: request.method)
-        for header in request.headers {
-            outgoing.headers.add(name: header.name, value: header.value)
-        }
-        if let body = request.body {
-            outgoing.body = .bytes(body)
-        }
         do {
-            let response = try await client.execute(outgoing, timeout: .nanoseconds(timeout.nanosecondsClamped))
-            let buffer = try await response.body.collect(upTo: maxResponseBytes)
+            var headers = HTTPHeaders()
+            headers.reserveCapacity(request.headers.count)
+            for header in request.headers {
+                headers.add(name: header.name, value: header.value)
+            }
+            let outgoing = try HTTPClient.Request(url: request.url, method: .init(rawValue: request.method),
+                                                  headers: headers, body: request.body.map { .data($0) })
+            let accumulator = ResponseAccumulator(request: outgoing, maxBodySize: maxResponseBytes)
+            let task = client.execute(request: outgoing, delegate: accumulator,
+                                      deadline: .now() + .nanoseconds(timeout.nanosecondsClamped))
+            let response = try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
+            }
             return TransportResponse(
                 status: Int(response.status.code),
                 headers: response.headers.map { (name: $0.name, value: $0.value) },
-                body: Data(buffer.readableBytesView))
+                body: response.body.map { Data($0.readableBytesView) } ?? Data())
         } catch {
             throw Self.transportError(error)
         }
@@ -107,8 +123,8 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
                 break
             }
         }
-        // NIO's own errors (IOError, NIOConnectionError, ChannelError) are named through their text so
-        // this module needs no direct NIO dependency.
+        // NIO's own errors (IOError, NIOConnectionError, ChannelError, some of them in NIOPosix) are
+        // named through their text rather than matched type by type.
         let text = String(describing: error)
         let lower = text.lowercased()
         let code: String

@@ -72,14 +72,16 @@ struct BatchWriter {
     private func apply(_ receipt: DeliveryReceipt, receivedAt: Date) throws -> SendEffect {
         let key = SendKey(provider: receipt.provider, bizId: receipt.bizId, phoneNumber: receipt.phoneNumber)
         let reportedAt = receipt.reportedAt ?? receivedAt
+        // Most receipts are the first news of their send. With a phone, the send's key is exact, so
+        // the insert itself finds out whether the send exists (its UNIQUE constraint makes it a no-op
+        // then), and the lookup below runs only for sends already known: one index search per
+        // receipt fewer. Without a phone the receipt may belong to a send tracked with one, which
+        // only the lookup can find.
+        if key.phoneNumber != nil, try insertOrphan(receipt, key, reportedAt: reportedAt) {
+            return .createdOrphan
+        }
         guard let current = try findSend(key, adoptingAnyPhone: key.phoneNumber == nil) else {
-            try connection.withStatement(SQL.insertOrphanSend) { statement in
-                try bindKey(key, statement)
-                try statement.bind(receipt.outId, at: 4)
-                try statement.bind(receipt.sentAt, at: 5)
-                try bindStatus(receipt, reportedAt: reportedAt, statement, from: 6)
-                try statement.run()
-            }
+            _ = try insertOrphan(receipt, key, reportedAt: reportedAt)
             return .createdOrphan
         }
         guard Self.shouldMove(from: current, to: receipt.status, reportedAt: reportedAt) else {
@@ -93,6 +95,19 @@ struct BatchWriter {
             try statement.run()
         }
         return .updated
+    }
+
+    /// Creates the receipt's send, untracked, in the receipt's status. Returns `false` when a send
+    /// with the same key exists (nothing is written then).
+    private func insertOrphan(_ receipt: DeliveryReceipt, _ key: SendKey, reportedAt: Date) throws -> Bool {
+        try connection.withStatement(SQL.insertOrphanSend) { statement in
+            try bindKey(key, statement)
+            try statement.bind(receipt.outId, at: 4)
+            try statement.bind(receipt.sentAt, at: 5)
+            try bindStatus(receipt, reportedAt: reportedAt, statement, from: 6)
+            try statement.run()
+        }
+        return connection.changes == 1
     }
 
     /// The ledger's merge rule: ``DeliveryStatus/accepts(_:)`` (a final state is never replaced, so

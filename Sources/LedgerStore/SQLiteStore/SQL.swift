@@ -37,10 +37,12 @@ enum SQL {
         WHERE provider = ?1 AND biz_id = ?2 LIMIT 2
         """
 
+    /// A no-op when the send exists: the writer tries this first and looks the send up only then.
     static let insertOrphanSend = """
         INSERT INTO sends (provider, biz_id, phone_number, out_id, sent_at, tracked, state, is_final, retryable,
             provider_code, last_report_at)
         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10)
+        ON CONFLICT (provider, biz_id, phone_number) DO NOTHING
         """
 
     /// A final state stops the checks; the send's own facts are only filled in, never erased.

@@ -28,13 +28,7 @@ struct SQLiteConnectionTests {
         let store = try ledger.open()
         _ = try await store.commit(Sample.batch(sends: (0..<50).map { Sample.send(bizId: "b\($0)") }))
 
-        let plan = try await store.withWriteConnection { connection in
-            try connection.withStatement("EXPLAIN QUERY PLAN " + SQL.dueSends) { statement in
-                var lines: [String] = []
-                while try statement.step() { lines.append(statement.string(3)) }
-                return lines.joined(separator: "\n")
-            }
-        }
+        let plan = try await store.queryPlan(SQL.dueSends)
         #expect(plan.contains("USING INDEX sends_due"))
         #expect(!plan.contains("SCAN sends"))
         await store.close()
@@ -48,13 +42,7 @@ struct SQLiteConnectionTests {
             Sample.receipt(bizId: "b\($0)", phone: "1380000\(String(format: "%04d", $0))")
         }))
 
-        let plan = try await store.withWriteConnection { connection in
-            try connection.withStatement("EXPLAIN QUERY PLAN " + LedgerReader.receiptsSQL(LedgerQuery(phoneNumber: "13800000007"))) { statement in
-                var lines: [String] = []
-                while try statement.step() { lines.append(statement.string(3)) }
-                return lines.joined(separator: "\n")
-            }
-        }
+        let plan = try await store.queryPlan(LedgerReader.receiptsSQL(LedgerQuery(phoneNumber: "13800000007")))
         #expect(plan.contains("USING INDEX sends_phone"), "\(plan)")
         #expect(plan.contains("USING INDEX receipts_biz_id"), "\(plan)")
         #expect(!plan.contains("SCAN receipts"), "\(plan)")

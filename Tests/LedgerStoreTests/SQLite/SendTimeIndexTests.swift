@@ -85,13 +85,7 @@ struct SendTimeIndexTests {
         defer { ledger.remove() }
         let queries = [LedgerQuery(), LedgerQuery(from: Sample.at(0)), LedgerQuery(from: Sample.at(0), to: Sample.at(900))]
         for query in queries {
-            let plan = try await store.withWriteConnection { connection in
-                try connection.withStatement("EXPLAIN QUERY PLAN " + LedgerReader.sendsSQL(query)) { statement in
-                    var lines: [String] = []
-                    while try statement.step() { lines.append(statement.string(3)) }
-                    return lines.joined(separator: "\n")
-                }
-            }
+            let plan = try await store.queryPlan(LedgerReader.sendsSQL(query))
             #expect(plan.contains("USING INDEX sends_sent_bucket"), "\(plan)")
             #expect(plan.contains("RIGHT PART OF ORDER BY"), "\(plan)")
             #expect(!plan.contains("USE TEMP B-TREE FOR ORDER BY"), "\(plan)")

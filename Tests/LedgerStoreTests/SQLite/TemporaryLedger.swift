@@ -33,3 +33,17 @@ struct TemporaryLedger: Sendable {
             }
         })
 }
+
+extension SQLiteLedgerStore {
+    /// SQLite's plan for `sql` (the detail column of `EXPLAIN QUERY PLAN`), one step per line, for
+    /// tests that check which index a statement uses.
+    func queryPlan(_ sql: String) async throws -> String {
+        try await withWriteConnection { connection in
+            try connection.withStatement("EXPLAIN QUERY PLAN " + sql) { statement in
+                var lines: [String] = []
+                while try statement.step() { lines.append(statement.string(3)) }
+                return lines.joined(separator: "\n")
+            }
+        }
+    }
+}

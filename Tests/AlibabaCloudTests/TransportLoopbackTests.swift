@@ -103,6 +103,27 @@ struct TransportLoopbackTests {
         #expect(error?.kind == .transient)
     }
 
+    @Test("a response limit beyond what one buffer holds is clamped, not a trap", arguments: [Int.max, -1])
+    func limitClamped(limit: Int) async throws {
+        let peer = try LoopbackPeer(.respond("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"))
+        defer { peer.stop() }
+        let transport = AsyncHTTPClientTransport(configuration: .init(maxResponseBytes: limit))
+        let result: Result<TransportResponse, any Error>
+        do {
+            result = .success(try await transport.execute(
+                TransportRequest(method: "GET", url: "http://127.0.0.1:\(peer.port)/"), timeout: .seconds(10)))
+        } catch {
+            result = .failure(error)
+        }
+        try await transport.shutdown()
+        if limit > 0 {
+            #expect(try String(decoding: result.get().body, as: UTF8.self) == "ok")
+        } else {
+            // A limit below zero allows no body at all: the answer is refused, the process lives on.
+            #expect(throws: AlibabaError.self) { try result.get() }
+        }
+    }
+
     @Test("a reset connection is a transient error")
     func reset() async throws {
         let peer = try LoopbackPeer(.reset)

@@ -58,7 +58,8 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         // of the daemon's CPU while draining a queue (perf, Benchmarks/README.md).
         config.tracing.tracer = nil
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
-        maxResponseBytes = configuration.maxResponseBytes
+        // ResponseAccumulator traps on a negative limit or one past 4 GiB (a ByteBuffer's size).
+        maxResponseBytes = min(max(0, configuration.maxResponseBytes), Int(UInt32.max))
     }
 
     /// Runs the request through the client's future-based API with a ``ResponseAccumulator``, which

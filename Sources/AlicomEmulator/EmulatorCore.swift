@@ -1,3 +1,4 @@
+import AlibabaCloud
 import SMSLedgerCore
 import Foundation
 import HTTPServing
@@ -91,7 +92,10 @@ final class EmulatorCore: Sendable {
     }
 
     static func mnsRequestId() -> String {
-        String(format: "%016llX%08X", UInt64.random(in: 0...UInt64.max), UInt32.random(in: 0...UInt32.max))
-            .suffix(24).description
+        // 24 upper-case hex digits, the shape of a real `x-mns-request-id`; one per answer, so no
+        // `String(format:)` (Foundation's formatter cost 3 % of the emulator's CPU in the benchmark).
+        var random = SystemRandomNumberGenerator()
+        let bytes = (0..<12).map { _ in UInt8.random(in: 0...UInt8.max, using: &random) }
+        return Hex.encode(bytes, uppercase: true)
     }
 }

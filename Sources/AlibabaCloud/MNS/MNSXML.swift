@@ -3,29 +3,29 @@ import Foundation
 /// A parsed MNS XML document, reduced to what the answers contain: elements with local names,
 /// text and children. Namespaces and prefixes are dropped, element order is kept but nobody depends
 /// on it (MNS answers use `…/doc/v1` without a slash, requests `…/doc/v1/`, and a proxy may reorder).
-struct MNSXMLElement: Sendable, Equatable {
-    var name: String
-    var text: String
-    var children: [MNSXMLElement]
+package struct MNSXMLElement: Sendable, Equatable {
+    package var name: String
+    package var text: String
+    package var children: [MNSXMLElement]
 
     /// The text of the first child with this local name.
-    func childText(_ name: String) -> String? {
+    package func childText(_ name: String) -> String? {
         children.first { $0.name == name }?.text
     }
 
-    func children(named name: String) -> [MNSXMLElement] {
+    package func children(named name: String) -> [MNSXMLElement] {
         children.filter { $0.name == name }
     }
 }
 
-enum MNSXML {
+package enum MNSXML {
     /// The largest document accepted; far above a full 16-message batch.
     static let maxBytes = 16 << 20
 
     /// Parses a whole document in one pass over its bytes (see `MNSXMLParser` for why not `XMLParser`).
     /// Fails, rather than returning a partial tree, on anything that is not one complete, well-formed
     /// document: a truncated answer must never read as a shorter batch.
-    static func parse(_ data: Data) throws(MNSXMLError) -> MNSXMLElement {
+    package static func parse(_ data: Data) throws(MNSXMLError) -> MNSXMLElement {
         guard !data.isEmpty else { throw MNSXMLError("empty document") }
         guard data.count <= maxBytes else { throw MNSXMLError("document of \(data.count) bytes is too large") }
         // `withUnsafeBytes` rethrows untyped errors, so the typed failure travels out as a value.
@@ -46,7 +46,7 @@ enum MNSXML {
     /// sequence, so the text is sized once and copied without walking grapheme clusters. (The
     /// `Character` loop this replaced left `&` unescaped when a combining mark followed it, since the
     /// two form one `Character`; receipt handles are base64, so that never reached MNS.)
-    static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var extra = 0
         for byte in text.utf8 {
             switch byte {
@@ -84,7 +84,7 @@ enum MNSXML {
     }
 }
 
-struct MNSXMLError: Error, CustomStringConvertible {
-    var description: String
+package struct MNSXMLError: Error, CustomStringConvertible {
+    package var description: String
     init(_ description: String) { self.description = description }
 }

@@ -16,12 +16,12 @@ extension String {
     }
 
     /// Like `trimmingCharacters(in: .whitespaces)`.
-    func trimmingWhitespace() -> String {
+    package func trimmingWhitespace() -> String {
         trimming(Self.isWhitespace)
     }
 
     /// Like `trimmingCharacters(in: .whitespacesAndNewlines)`.
-    func trimmingWhitespaceAndNewlines() -> String {
+    package func trimmingWhitespaceAndNewlines() -> String {
         trimming { Self.isWhitespace($0) || Self.isNewline($0) }
     }
 

@@ -39,7 +39,7 @@ extension EmulatorCore {
             throw MNSFailure(status: 403, code: "AccessDenied", message: "The Authorization header is missing or malformed.")
         }
         let accessKeyId = String(authorization[authorization.index(authorization.startIndex, offsetBy: 4)..<colon])
-            .trimmingCharacters(in: .whitespaces)
+            .trimmingWhitespace()
         let signature = String(authorization[authorization.index(after: colon)...])
         guard request.headers["x-mns-version"] != nil else {
             throw MNSFailure(status: 400, code: "MissingVersionHeader", message: "The x-mns-version header is missing.")
@@ -90,16 +90,15 @@ extension EmulatorCore {
     /// Accepts both encodings seen in official SDKs: base64 of the hex digest text (Python, Go) and
     /// base64 of the raw 16 bytes (the Go dybaseapi fork, RFC 1864).
     static func digestMatches(_ header: String, body: Data) -> Bool {
+        guard let claimed = Data(base64Encoded: header.trimmingWhitespace()) else { return false }
         let lowerHex = MNSSignature.hexMD5(body, uppercase: false)
-        let candidates = [
-            Data(lowerHex.utf8).base64EncodedString(),
-            Data(lowerHex.uppercased().utf8).base64EncodedString(),
-            Data(stride(from: 0, to: lowerHex.count, by: 2).compactMap { offset -> UInt8? in
-                let start = lowerHex.index(lowerHex.startIndex, offsetBy: offset)
-                return UInt8(lowerHex[start..<lowerHex.index(start, offsetBy: 2)], radix: 16)
-            }).base64EncodedString(),
-        ]
-        return candidates.contains(header.trimmingCharacters(in: .whitespaces))
+        switch claimed.count {
+        case 16: return Hex.encode(claimed, uppercase: false) == lowerHex
+        case 32:
+            let text = String(decoding: claimed, as: UTF8.self)
+            return text == lowerHex || text == lowerHex.uppercased()
+        default: return false
+        }
     }
 
     func mnsError(_ failure: MNSFailure, request: HTTPServerRequest) -> HTTPServerResponse {

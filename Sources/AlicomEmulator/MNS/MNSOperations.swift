@@ -1,3 +1,4 @@
+import AlibabaCloud
 import Foundation
 import HTTPServing
 
@@ -69,7 +70,7 @@ extension EmulatorCore {
     /// BatchDeleteMessage: 204 when every handle worked, else 404 listing only the failed handles.
     private func deleteBatch(queue: String, body: Data) throws -> HTTPServerResponse {
         guard let root = RequestXML.parse(body), root.name == "ReceiptHandles" else { throw MNSFailure.malformedXML }
-        let handles = root.children("ReceiptHandle").map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let handles = root.children(named: "ReceiptHandle").map { $0.text.trimmingWhitespaceAndNewlines() }
         guard (1...16).contains(handles.count) else {
             throw MNSFailure.invalidArgument("A batch holds 1 to 16 receipt handles.")
         }
@@ -114,19 +115,19 @@ extension EmulatorCore {
     /// SendMessage (`<Message>`) or BatchSendMessage (`<Messages>`), so any client can fill a queue.
     private func send(queue: String, body: Data) throws -> HTTPServerResponse {
         guard let root = RequestXML.parse(body) else { throw MNSFailure.malformedXML }
-        let items: [XMLNode]
+        let items: [MNSXMLElement]
         switch root.name {
         case "Message": items = [root]
-        case "Messages": items = root.children("Message")
+        case "Messages": items = root.children(named: "Message")
         default: throw MNSFailure.malformedXML
         }
         guard (1...16).contains(items.count) else { throw MNSFailure.invalidArgument("A batch holds 1 to 16 messages.") }
         let drafts = try items.map { item -> (body: String, delay: EpochMillis, priority: Int) in
-            guard let text = item.child("MessageBody")?.text, !text.isEmpty else {
+            guard let text = item.childText("MessageBody"), !text.isEmpty else {
                 throw MNSFailure.invalidArgument("MessageBody is missing.")
             }
-            guard let delay = Int(item.child("DelaySeconds")?.text ?? "0"), (0...604_800).contains(delay),
-                  let priority = Int(item.child("Priority")?.text ?? "8"), (1...16).contains(priority) else {
+            guard let delay = Int(item.childText("DelaySeconds") ?? "0"), (0...604_800).contains(delay),
+                  let priority = Int(item.childText("Priority") ?? "8"), (1...16).contains(priority) else {
                 throw MNSFailure.invalidArgument("DelaySeconds must be 0-604800 and Priority 1-16.")
             }
             return (text, EpochMillis(delay) * 1000, priority)

@@ -1,3 +1,4 @@
+import AlibabaCloud
 /// An ordered response tree that renders as JSON or XML.
 ///
 /// Alibaba's RPC gateway answers in the `Format` the caller asked for; building the answer once as
@@ -87,23 +88,10 @@ enum JSONText {
 }
 
 enum XMLText {
-    /// Escapes text for an XML element body or attribute.
+    /// Escapes text for an XML element body or attribute: the client's escaper, which sizes the
+    /// result from the UTF-8 bytes once and returns text with nothing to escape (every message body
+    /// and receipt handle, which are base64) without a copy.
     static func escape(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == 38 || $0 == 60 || $0 == 62 || $0 == 34 || $0 == 39 }) else {
-            return text
-        }
-        var out = ""
-        out.reserveCapacity(text.utf8.count + 16)
-        for character in text.unicodeScalars {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.unicodeScalars.append(character)
-            }
-        }
-        return out
+        AlibabaCloud.MNSXML.escape(text)
     }
 }

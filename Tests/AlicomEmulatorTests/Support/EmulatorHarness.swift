@@ -84,19 +84,21 @@ struct EmulatorHarness: Sendable {
     /// bundled dybaseapi client does, signing only path and query.
     func mns(_ method: String, _ pathAndQuery: String, _ credentials: MNSCredentials, body: String = "",
              absoluteForm: Bool = false, date: Date = Date(), sendToken: Bool = true,
-             tokenOverride: String? = nil) async throws -> RawResponse {
+             tokenOverride: String? = nil, contentMD5: String? = nil) async throws -> RawResponse {
         let headers = mnsHeaders(method, pathAndQuery, credentials, body: body, date: date, sendToken: sendToken,
-                                 tokenOverride: tokenOverride)
+                                 tokenOverride: tokenOverride, contentMD5: contentMD5)
         let target = absoluteForm ? "http://127.0.0.1:\(port)" + pathAndQuery : pathAndQuery
         return try await RawHTTP.send(port: port, method: method, target: target, headers: headers, body: body)
     }
 
     /// The signed headers of an MNS request, for tests that write the request themselves.
     func mnsHeaders(_ method: String, _ pathAndQuery: String, _ credentials: MNSCredentials, body: String = "",
-                    date: Date = Date(), sendToken: Bool = true, tokenOverride: String? = nil) -> [(String, String)] {
+                    date: Date = Date(), sendToken: Bool = true, tokenOverride: String? = nil,
+                    contentMD5 chosenMD5: String? = nil) -> [(String, String)] {
         let httpDate = MNSSignature.httpDate(date)
         let contentType = body.isEmpty ? nil : "text/xml;charset=UTF-8"
-        let contentMD5 = body.isEmpty ? nil : MNSSignature.contentMD5(Data(body.utf8))
+        // A test may send a Content-MD5 of its own choosing (signed like any other).
+        let contentMD5 = body.isEmpty ? nil : chosenMD5 ?? MNSSignature.contentMD5(Data(body.utf8))
         var headers: [(String, String)] = [("x-mns-version", "2015-06-06"), ("date", httpDate)]
         if let contentType, let contentMD5 {
             headers += [("content-type", contentType), ("content-md5", contentMD5)]

@@ -80,6 +80,8 @@ def show(results):
         print("  the official pattern ran on %d messages (one receive, insert+commit, delete per message, "
               "one consumer per queue); SMSLedger and the ceiling on %d"
               % (official["messages"], results["settings"]["n"]))
+    if led:
+        print("  SMSLedger: %d pollers per queue" % results["settings"]["pollers_per_queue"])
     if results.get("ceiling"):
         print("  ceiling consumer: %s" % results["ceiling"].get("consumer"))
     if led:

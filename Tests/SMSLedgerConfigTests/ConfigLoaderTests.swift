@@ -82,6 +82,12 @@ struct ConfigLoaderTests {
         #expect(qps.message.contains("expected a number in 0.1...5000, got 0.01"))
     }
 
+    @Test func pollersPerQueueGoesUpTo64() throws {
+        #expect(try load("[polling]\npollers_per_queue = 64\n").configuration.polling.pollersPerQueue == 64)
+        let error = try #require(errors(loading: "[polling]\npollers_per_queue = 65\n").first)
+        #expect(error.message == "polling.pollers_per_queue at test.toml:2: expected an integer in 1...64, got 65")
+    }
+
     @Test func badArrayElementIsNamedByPosition() throws {
         let error = try #require(errors(loading: "[compensation]\nbackoff_seconds = [60, 0]\n").first)
         #expect(error.message == "compensation.backoff_seconds at test.toml:2: element 2: expected an integer in 1...2592000, got 0")

@@ -38,6 +38,33 @@ struct ShippedConfigTests {
         #expect(loaded.configuration == SMSLedgerConfiguration())
     }
 
+    /// A comment that states a key's range, `(1...64)`, is the operator's reference: it must be the
+    /// range the loader enforces (it was not checked while `pollers_per_queue` went from 16 to 64).
+    @Test func rangesInTheCommentsAreTheLoadersRanges() throws {
+        let text = try String(contentsOfFile: Self.path("smsledger.toml"), encoding: .utf8)
+        var section = ""
+        var statedRange: String?
+        var checked = 0
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("[") { section = String(line.dropFirst().dropLast()) }
+            if let match = line.firstMatch(of: /^# .*\(([0-9.]+\.\.\.[0-9.]+)\)/) { statedRange = String(match.1) }
+            guard let key = line.wholeMatch(of: /# ([a-z_]+) = .*/)?.1 else { continue }
+            defer { statedRange = nil }
+            guard let stated = statedRange else { continue }
+            let spec = try #require(ConfigurationSchema.specs.first { $0.key.dotted == "\(section).\(key)" })
+            let enforced: String
+            switch spec.kind {
+            case .integer(let range), .integerList(let range): enforced = "\(range.lowerBound)...\(range.upperBound)"
+            case .number(let range): enforced = "\(range.lowerBound.formatted(.number.grouping(.never)))..."
+                + "\(range.upperBound.formatted(.number.grouping(.never)))"
+            default: enforced = "none"
+            }
+            #expect(stated == enforced, "\(section).\(key): the comment says \(stated), the loader enforces \(enforced)")
+            checked += 1
+        }
+        #expect(checked >= 14)
+    }
+
     @Test func demoLoadsWithTheEmulatorSettings() throws {
         let loaded = try ConfigLoader.load(path: Self.path("smsledger.demo.toml"), environment: [:])
         let config = loaded.configuration

@@ -77,7 +77,7 @@ enum ConfigurationSchema {
     private static let polling: [SettingSpec] = [
         spec("polling", "wait_seconds", .integer(1...30)),
         spec("polling", "batch_size", .integer(1...16)),
-        spec("polling", "pollers_per_queue", .integer(1...16)),
+        spec("polling", "pollers_per_queue", .integer(1...64)),
         spec("polling", "max_backoff_seconds", .integer(1...3600)),
         spec("polling", "config_error_retry_seconds", .integer(5...86400)),
         spec("polling", "high_dequeue_count", .integer(2...1000)),

@@ -63,7 +63,10 @@ def stop_process(process):
 
 # --- 1. SMSLedger ---------------------------------------------------------------------------------
 
-def smsledger(emulator, binary, workdir, n, up_share, pollers, batch, idle_seconds, latency_seconds, log):
+def smsledger(emulator, binary, workdir, n, up_share, pollers, batch, idle_seconds, latency_seconds, log,
+              drain_only=False):
+    """The drain; then, unless `drain_only` (the later rounds of a multi-round run), idle CPU and the
+    half-load latency run."""
     reports, replies = split_mix(n, up_share)
     log("SMSLedger: preloading %d receipts + %d replies" % (reports, replies))
     emulator.preload(reports, replies)
@@ -84,22 +87,28 @@ def smsledger(emulator, binary, workdir, n, up_share, pollers, batch, idle_secon
         result["ready_ms"] = round(daemon.ready_seconds * 1000, 1)
         result["ledger_rows"] = daemon.counts()
         result["rss_track_mib"] = rss_profile(rss_track)
-        log("SMSLedger: %.0f msg/s; idle for %ds" % (result["messages_per_second"], idle_seconds))
-
-        idle_before = procstat.cpu_seconds(daemon.pid)
-        time.sleep(idle_seconds)
-        idle_cpu = procstat.cpu_seconds(daemon.pid) - idle_before
-        result["idle"] = {"seconds": idle_seconds, "cpu_seconds": round(idle_cpu, 3),
-                          "percent_of_one_core": round(idle_cpu / idle_seconds * 100, 3)}
-
-        rate = result["messages_per_second"] / 2
-        log("SMSLedger: latency at %.0f msg/s offered for %ds" % (rate, latency_seconds))
-        result["latency"] = latency(emulator, daemon, rate, latency_seconds)
+        if drain_only:
+            log("SMSLedger: %.0f msg/s" % result["messages_per_second"])
+        else:
+            idle_and_latency(result, emulator, daemon, idle_seconds, latency_seconds, log)
     finally:
         result_code = daemon.stop()
     result["exit_code"] = result_code
     let_orphaned_polls_expire(DAEMON_WAIT_SECONDS, log)
     return result
+
+
+def idle_and_latency(result, emulator, daemon, idle_seconds, latency_seconds, log):
+    log("SMSLedger: %.0f msg/s; idle for %ds" % (result["messages_per_second"], idle_seconds))
+    idle_before = procstat.cpu_seconds(daemon.pid)
+    time.sleep(idle_seconds)
+    idle_cpu = procstat.cpu_seconds(daemon.pid) - idle_before
+    result["idle"] = {"seconds": idle_seconds, "cpu_seconds": round(idle_cpu, 3),
+                      "percent_of_one_core": round(idle_cpu / idle_seconds * 100, 3)}
+
+    rate = result["messages_per_second"] / 2
+    log("SMSLedger: latency at %.0f msg/s offered for %ds" % (rate, latency_seconds))
+    result["latency"] = latency(emulator, daemon, rate, latency_seconds)
 
 
 def rss_profile(track):

@@ -65,8 +65,7 @@ def round_ratio(results, other):
     median = ratios[middle] if len(ratios) % 2 else (ratios[middle - 1] + ratios[middle]) / 2
     if len(ratios) == 1:
         return median, ""
-    shown = ", ".join(("%.1fx" if other == "official" else "%.0f%%") % (r if other == "official" else r * 100)
-                      for r in ratios)
+    shown = ", ".join("%.1fx" % r if other == "official" else "%.0f%%" % (r * 100) for r in ratios)
     return median, "; median of %d rounds: %s" % (len(ratios), shown)
 
 

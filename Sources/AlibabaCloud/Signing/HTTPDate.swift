@@ -73,7 +73,7 @@ enum HTTPDate {
               let monthIndex = months.firstIndex(of: word(8)),
               let day = number(5, 2), let year = number(12, 4), let hour = number(17, 2),
               let minute = number(20, 2), let second = number(23, 2),
-              year >= 1, (1...UTCFields.daysInMonth(year: year, month: monthIndex + 1)).contains(day),
+              year >= 1, (1...ProlepticGregorian.daysInMonth(year: year, month: monthIndex + 1)).contains(day),
               hour < 24, minute < 60, second < 60 else { return nil }
         let days = ProlepticGregorian.daysFromCivil(year: year, month: monthIndex + 1, day: day)
         return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + hour * 3_600 + minute * 60 + second))
@@ -126,7 +126,7 @@ struct UTCFields: Equatable {
         } else {
             seconds = Int64(interval)
         }
-        let days = Int(Self.floorDivide(seconds, 86_400))
+        let days = Int(seconds.floorDivided(by: 86_400))
         let secondOfDay = Int(seconds - Int64(days) * 86_400)
         (year, month, day) = ProlepticGregorian.civilFromDays(days)
         hour = secondOfDay / 3_600
@@ -134,21 +134,5 @@ struct UTCFields: Equatable {
         second = secondOfDay % 60
         let weekdayOffset = (days + 4) % 7  // 1970-01-01 was a Thursday
         weekday = weekdayOffset < 0 ? weekdayOffset + 7 : weekdayOffset
-    }
-
-    static func isLeapYear(_ year: Int) -> Bool {
-        (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-    }
-
-    static func daysInMonth(year: Int, month: Int) -> Int {
-        switch month {
-        case 2: isLeapYear(year) ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-
-    private static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
-        a >= 0 ? a / b : -((-a + b - 1) / b)
     }
 }

@@ -18,20 +18,20 @@ enum EmulatorTime {
 
     /// `yyyy-MM-dd HH:mm:ss` in UTC+8.
     static func beijing(_ millis: EpochMillis) -> String {
-        let (date, time) = components(seconds: floorDiv(millis, 1000) + beijingOffsetSeconds)
+        let (date, time) = components(seconds: millis.floorDivided(by: 1000) + beijingOffsetSeconds)
         return "\(pad(date.year, 4))-\(pad(date.month, 2))-\(pad(date.day, 2)) "
             + "\(pad(time.hour, 2)):\(pad(time.minute, 2)):\(pad(time.second, 2))"
     }
 
     /// `yyyyMMdd` of the UTC+8 calendar day (what `QuerySendDetails` calls `SendDate`).
     static func beijingDayStamp(_ millis: EpochMillis) -> String {
-        let (date, _) = components(seconds: floorDiv(millis, 1000) + beijingOffsetSeconds)
+        let (date, _) = components(seconds: millis.floorDivided(by: 1000) + beijingOffsetSeconds)
         return "\(pad(date.year, 4))\(pad(date.month, 2))\(pad(date.day, 2))"
     }
 
     /// Day number (days since 1970-01-01) of the UTC+8 calendar day containing `millis`.
     static func beijingDayNumber(_ millis: EpochMillis) -> Int64 {
-        floorDiv(floorDiv(millis, 1000) + beijingOffsetSeconds, 86_400)
+        (millis.floorDivided(by: 1000) + beijingOffsetSeconds).floorDivided(by: 86_400)
     }
 
     /// Parses `yyyyMMdd` into a day number; `nil` when malformed.
@@ -82,14 +82,10 @@ enum EmulatorTime {
 
     private static func components(seconds: Int64)
         -> (date: (year: Int64, month: Int64, day: Int64), time: (hour: Int64, minute: Int64, second: Int64)) {
-        let days = floorDiv(seconds, 86_400)
+        let days = seconds.floorDivided(by: 86_400)
         let rest = seconds - days * 86_400
         let (year, month, day) = ProlepticGregorian.civilFromDays(Int(days))
         return ((Int64(year), Int64(month), Int64(day)), (rest / 3600, rest % 3600 / 60, rest % 60))
-    }
-
-    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
-        a >= 0 ? a / b : -((-a + b - 1) / b)
     }
 
     private static func pad(_ value: Int64, _ width: Int) -> String {

@@ -16,13 +16,13 @@ struct CivilDateTime: Equatable {
     /// we read sends them, and accepting one would only hide a malformed value.
     var isValid: Bool {
         (1...9999).contains(year) && (1...12).contains(month)
-            && (1...CivilDateTime.daysInMonth(year: year, month: month)).contains(day)
+            && (1...ProlepticGregorian.daysInMonth(year: year, month: month)).contains(day)
             && (0...23).contains(hour) && (0...59).contains(minute) && (0...59).contains(second)
     }
 
     /// Seconds since 1970-01-01T00:00:00Z, reading the fields as UTC wall time.
     var secondsSinceEpochAsUTC: Int64 {
-        Int64(CivilDateTime.daysFromCivil(year: year, month: month, day: day)) * 86_400
+        Int64(ProlepticGregorian.daysFromCivil(year: year, month: month, day: day)) * 86_400
             + Int64(hour * 3_600 + minute * 60 + second)
     }
 
@@ -39,30 +39,9 @@ struct CivilDateTime: Equatable {
     init(secondsSinceEpoch seconds: Int64) {
         let days = seconds.floorDivided(by: 86_400)
         let secondOfDay = Int(seconds - days * 86_400)
-        let (year, month, day) = CivilDateTime.civilFromDays(Int(days))
+        let (year, month, day) = ProlepticGregorian.civilFromDays(Int(days))
         self.init(year: year, month: month, day: day, hour: secondOfDay / 3_600,
                   minute: secondOfDay % 3_600 / 60, second: secondOfDay % 60)
-    }
-
-    static func isLeapYear(_ year: Int) -> Bool {
-        (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-    }
-
-    static func daysInMonth(year: Int, month: Int) -> Int {
-        switch month {
-        case 2: return isLeapYear(year) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// Days since 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's `days_from_civil`).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        ProlepticGregorian.daysFromCivil(year: year, month: month, day: day)
-    }
-
-    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
-        ProlepticGregorian.civilFromDays(days)
     }
 }
 
@@ -91,11 +70,26 @@ public enum ProlepticGregorian {
         let month = mp < 10 ? mp + 3 : mp - 9
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
+
+    /// Gregorian leap years; the client's `Date` header, the emulator and the timestamp parsers all
+    /// validate days of the month through ``daysInMonth(year:month:)``.
+    public static func isLeapYear(_ year: Int) -> Bool {
+        (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    }
+
+    public static func daysInMonth(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: isLeapYear(year) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
 }
 
 extension Int64 {
-    /// Division rounding towards negative infinity, so instants before 1970 land on the right day.
-    func floorDivided(by divisor: Int64) -> Int64 {
+    /// Division rounding towards negative infinity, so instants before 1970 land on the right day
+    /// (`-1 / 86_400` is 0 in Swift, but second -1 belongs to day -1).
+    public func floorDivided(by divisor: Int64) -> Int64 {
         let quotient = self / divisor
         return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }

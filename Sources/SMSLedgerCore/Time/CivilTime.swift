@@ -71,8 +71,8 @@ public enum ProlepticGregorian {
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
-    /// Gregorian leap years; the client's `Date` header, the emulator and the timestamp parsers all
-    /// validate days of the month through ``daysInMonth(year:month:)``.
+    /// Gregorian leap years. The provider timestamp parsers and the client's `Date` header parser
+    /// refuse impossible days (Feb 30) through ``daysInMonth(year:month:)``.
     public static func isLeapYear(_ year: Int) -> Bool {
         (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
     }

@@ -58,6 +58,8 @@ if [ -d Tests/Interop ]; then
     venv="${LEDGER_VENV:-.build/interop-venv}"
     [ -x "$venv/bin/pytest" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q -r Tests/Interop/requirements.txt; }
     LEDGER_BIN="$bin" "$venv/bin/pytest" -q Tests/Interop
+    echo "== benchmark harness: compare.py on synthetic results (no benchmark is run)"
+    "$venv/bin/pytest" -q -p no:cacheprovider Benchmarks/harness
 fi
 
 # Process-level stages. Each prints a header and its time; the first failure ends the run (exit 1).

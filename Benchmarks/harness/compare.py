@@ -44,6 +44,17 @@ def number(value, pattern):
     return "-" if value is None else pattern % value
 
 
+def cpu_bound_share(results):
+    """What share of the ceiling's rate SMSLedger could reach if both drains were bound by CPU alone:
+    the ratio of their CPU per message, emulator included (the machine's cores are shared by consumer
+    and emulator in both phases). The measured share lands below it by the writer's serial time."""
+    parts = [dig(results, phase, key) for phase in ("ceiling", "smsledger")
+             for key in ("cpu_seconds_per_10k", "emulator_cpu_seconds_per_10k")]
+    if any(part is None for part in parts) or parts[2] + parts[3] <= 0:
+        return "-"
+    return "%.0f%%" % (100 * (parts[0] + parts[1]) / (parts[2] + parts[3]))
+
+
 def rows(results):
     """(label, text) pairs for one result, the same labels in the same order for every result."""
     led = lambda *path: dig(results, "smsledger", *path)
@@ -63,8 +74,10 @@ def rows(results):
         ("official msg/s", number(dig(results, "official", "messages_per_second"), "%.0f")),
         ("ceiling msg/s", number(dig(results, "ceiling", "messages_per_second"), "%.0f")),
         ("ceiling CPU s / 10k", number(dig(results, "ceiling", "cpu_seconds_per_10k"), "%.3f")),
+        ("ceiling's emulator CPU s / 10k", number(dig(results, "ceiling", "emulator_cpu_seconds_per_10k"), "%.3f")),
         ("x official", number(results.get("ratio_to_official"), "%.1fx")),
         ("% of ceiling", "-" if ceiling_ratio is None else "%.0f%%" % (ceiling_ratio * 100)),
+        ("% of ceiling if CPU-bound", cpu_bound_share(results)),
         ("p99 enqueue-to-commit ms", number(led("latency", "enqueue_to_commit_ms", "p99"), "%.1f")),
         ("idle CPU % of a core", number(led("idle", "percent_of_one_core"), "%.3f")),
         ("READY=1 ms", number(led("ready_ms"), "%.1f")),

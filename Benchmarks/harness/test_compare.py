@@ -23,7 +23,7 @@ def full_result():
                       "idle": {"seconds": 60, "percent_of_one_core": 0.117},
                       "latency": {"enqueue_to_commit_ms": {"p50": 22.3, "p99": 33.8, "max": 87.6}}},
         "official": {"messages_per_second": 708.4},
-        "ceiling": {"messages_per_second": 40614.5, "cpu_seconds_per_10k": 0.26},
+        "ceiling": {"messages_per_second": 40614.5, "cpu_seconds_per_10k": 0.26, "emulator_cpu_seconds_per_10k": 0.209},
         "ratio_to_official": 18.6,
         "ratio_to_ceiling": 0.301,
         "targets": [
@@ -50,6 +50,8 @@ def test_a_full_result_shows_its_ratios_figures_and_verdicts():
     assert shown["% of ceiling"] == "30%"
     assert shown["SMSLedger msg/s"] == "12221"
     assert shown["ceiling CPU s / 10k"] == "0.260"
+    # (0.260 + 0.209) / (0.894 + 0.274): the ceiling's CPU per message over SMSLedger's.
+    assert shown["% of ceiling if CPU-bound"] == "40%"
     assert shown["p99 enqueue-to-commit ms"] == "33.8"
     assert shown["load average"] == "1.2 -> 4.1"
     assert shown["rounds"] == "3"
@@ -63,7 +65,8 @@ def test_missing_phases_and_fields_print_as_dashes_under_the_same_labels():
     assert [label for label, _ in partial] == [label for label, _ in full]
     shown = dict(partial)
     for label in ["official msg/s", "ceiling msg/s", "x official", "% of ceiling", "p99 enqueue-to-commit ms",
-                  "idle CPU % of a core", "load average", "target 60% ceiling"]:
+                  "idle CPU % of a core", "load average", "target 60% ceiling",
+                  "% of ceiling if CPU-bound", "ceiling's emulator CPU s / 10k"]:
         assert shown[label] == "-", label
     assert shown["rounds"] == "1"
     assert shown["SMSLedger CPU s / 10k"] == "1.490"

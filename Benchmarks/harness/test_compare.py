@@ -106,3 +106,20 @@ def test_the_command_prints_the_files_it_is_given(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "20261123-223350" in out.splitlines()[0]
     assert "18.6x" in out
+
+
+def test_every_target_report_checks_has_exactly_one_row_here():
+    """compare.py matches verdicts by the start of report.py's target names; a renamed target there
+    would otherwise show as "-" in every column without anyone noticing."""
+    import report
+
+    results = full_result()
+    results["official"]["messages"] = 5000
+    results["smsledger"]["rss_track_mib"] = {"mark_messages": 100000, "at_mark": 50.6, "at_end": 50.8}
+    for n in (20000, 200000, 1000000):  # the RSS targets' names depend on N
+        results["settings"]["n"] = n
+        names = [check["target"] for check in report.targets(results)]
+        assert len(names) == len(compare.TARGET_NAMES)
+        for name in names:
+            matches = [label for prefix, label in compare.TARGET_NAMES if name.startswith(prefix)]
+            assert len(matches) == 1, (n, name, matches)

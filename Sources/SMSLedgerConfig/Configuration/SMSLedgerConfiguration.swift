@@ -11,6 +11,7 @@ public struct SMSLedgerConfiguration: Sendable, Equatable {
     public var store = StoreSettings()
     public var compensation = CompensationSettings()
     public var http = HTTPSettings()
+    public var alibabaPush = AlibabaPushSettings()
     public var telesign = TeleSignSettings()
     public var logging = LoggingSettings()
 

@@ -21,6 +21,7 @@ struct ConfigurationBuilder {
         buildStore()
         buildCompensation()
         buildHTTP()
+        buildAlibabaPush()
         buildTeleSign()
         buildLogging()
         return (configuration, warnings, reader.errors)
@@ -154,25 +155,77 @@ struct ConfigurationBuilder {
         configuration.http = http
     }
 
+    private mutating func buildAlibabaPush() {
+        var push = AlibabaPushSettings()
+        push.enabled = reader.boolean(SettingKey("alibaba_push", "enabled")) ?? push.enabled
+        let family = SecretFamily(section: "alibaba_push", base: "token", defaultCredential: "alibaba-push-token")
+        let errorsBefore = reader.errors.count
+        if let token = secret(family) {
+            let text = token.reveal()
+            if text.count < AlibabaPushSettings.minimumTokenLength || !text.allSatisfy(AlibabaPushSettings.isTokenCharacter) {
+                reportSecretProblem(family, token, "the push token (\(token.source)) must be at least "
+                    + "\(AlibabaPushSettings.minimumTokenLength) characters of A-Z a-z 0-9 - . _ ~ (it goes into a URL); "
+                    + "generate one with: openssl rand -hex 16")
+            } else {
+                push.token = token
+            }
+        } else if push.enabled, reader.errors.count == errorsBefore {
+            reader.report(SettingKey("alibaba_push", "enabled"), "pushes need a secret token in their URL: set "
+                + "alibaba_push.token_file or alibaba_push.token_env, or provide the systemd credential 'alibaba-push-token'")
+        }
+        let prefixKey = SettingKey("alibaba_push", "path_prefix")
+        if let prefix = reader.string(prefixKey) {
+            let trimmed = prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
+            if prefix.hasPrefix("/"), !prefix.contains("?"), !prefix.contains("#") {
+                push.pathPrefix = trimmed
+            } else {
+                reader.report(prefixKey, "must start with '/' and hold no '?' or '#', got \"\(prefix)\"")
+            }
+        }
+        let allowKey = SettingKey("alibaba_push", "allow_from")
+        if let blocks = reader.strings(allowKey) {
+            for (position, text) in blocks.enumerated() {
+                let trimmed = text.trimmingCharacters(in: .whitespaces)
+                guard let network = SourceNetwork(trimmed) else {
+                    reader.report(allowKey, "element \(position + 1): expected an address or CIDR block such as "
+                        + "\"100.64.0.0/10\" or \"2001:db8::/32\", got \"\(text)\"")
+                    continue
+                }
+                push.allowFrom.append(network)
+            }
+        }
+        push.maxBodyBytes = reader.integer(SettingKey("alibaba_push", "max_body_bytes")) ?? push.maxBodyBytes
+        if push.enabled, !configuration.http.enabled {
+            reader.report(SettingKey("alibaba_push", "enabled"),
+                          "pushes arrive on the HTTP listener, which http.enabled = false switches off")
+        }
+        configuration.alibabaPush = push
+    }
+
     private mutating func buildTeleSign() {
         let family = SecretFamily(section: "telesign", base: "api_key", defaultCredential: "telesign-api-key")
         guard let key = secret(family) else { return }
         guard let decoded = Data(base64Encoded: key.reveal()), !decoded.isEmpty else {
-            let problem = "the TeleSign API key (\(key.source)) is not base64 text; paste it exactly as TeleSign shows it"
-            let sourceKey: SettingKey = switch key.source {
-            case .file: family.fileKey
-            case .environment: family.environmentKey
-            case .credential: family.credentialKey
-            default: family.inlineKey
-            }
-            if reader.origin(sourceKey) != nil {
-                reader.report(sourceKey, problem)
-            } else {
-                reader.append(ConfigurationError(file: nil, line: nil, key: sourceKey.dotted, message: "\(sourceKey.dotted): \(problem)"))
-            }
+            reportSecretProblem(family, key,
+                                "the TeleSign API key (\(key.source)) is not base64 text; paste it exactly as TeleSign shows it")
             return
         }
         configuration.telesign.apiKey = key
+    }
+
+    /// Reports a secret whose value is wrong against the key it came from, with a line when it has one.
+    private mutating func reportSecretProblem(_ family: SecretFamily, _ secret: Secret, _ problem: String) {
+        let sourceKey: SettingKey = switch secret.source {
+        case .file: family.fileKey
+        case .environment: family.environmentKey
+        case .credential: family.credentialKey
+        default: family.inlineKey
+        }
+        if reader.origin(sourceKey) != nil {
+            reader.report(sourceKey, problem)
+        } else {
+            reader.append(ConfigurationError(file: nil, line: nil, key: sourceKey.dotted, message: "\(sourceKey.dotted): \(problem)"))
+        }
     }
 
     private mutating func buildLogging() {

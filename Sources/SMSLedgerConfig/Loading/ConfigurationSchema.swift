@@ -10,7 +10,8 @@ struct SettingKey: Hashable, Sendable, CustomStringConvertible {
 
     var dotted: String { "\(section).\(name)" }
     var description: String { dotted }
-    /// `SMSLEDGER_POLLING_WAIT_SECONDS`. Section names contain no `_`, so the mapping is unambiguous.
+    /// `SMSLEDGER_POLLING_WAIT_SECONDS`. One section name has a `_` (`alibaba_push`), so the variable is
+    /// looked up in a table of every key's variable rather than split; a test checks no two collide.
     var environmentVariable: String { "SMSLEDGER_\(section.uppercased())_\(name.uppercased())" }
 }
 
@@ -23,6 +24,8 @@ enum SettingKind: Sendable {
     case number(ClosedRange<Double>)
     case integerList(ClosedRange<Int>)
     case choice([String])
+    /// A TOML array of strings (possibly empty); comma-separated in the environment.
+    case stringList
 
     /// The "expected ..." phrase of an error message.
     var expectation: String {
@@ -33,6 +36,7 @@ enum SettingKind: Sendable {
         case .number(let range): "a number in \(Self.format(range.lowerBound))...\(Self.format(range.upperBound))"
         case .integerList(let range): "a non-empty array of integers, each in \(range.lowerBound)...\(range.upperBound)"
         case .choice(let names): "one of " + names.joined(separator: "|")
+        case .stringList: "an array of strings"
         }
     }
 
@@ -51,9 +55,11 @@ struct SettingSpec: Sendable {
 /// Every key the config file and the environment may set. Anything not listed is an error, so a
 /// misspelt key is caught instead of silently running with the default.
 enum ConfigurationSchema {
-    static let sections = ["alibaba", "queues", "polling", "store", "compensation", "http", "telesign", "logging"]
+    static let sections = ["alibaba", "queues", "polling", "store", "compensation", "http", "alibaba_push", "telesign",
+                           "logging"]
 
-    static let specs: [SettingSpec] = alibaba + queues + polling + store + compensation + http + telesign + logging
+    static let specs: [SettingSpec] = alibaba + queues + polling + store + compensation + http + alibabaPush + telesign
+        + logging
 
     private static let alibaba: [SettingSpec] = [
         spec("alibaba", "access_key_id", .string),
@@ -105,6 +111,14 @@ enum ConfigurationSchema {
     ] + secretKeys("http", "bearer_token", credential: false) + [
         spec("http", "max_body_bytes", .integer(1024...1_048_576)),
         spec("http", "telesign_callback_path", .string),
+    ]
+
+    private static let alibabaPush: [SettingSpec] = [
+        spec("alibaba_push", "enabled", .boolean),
+    ] + secretKeys("alibaba_push", "token", credential: true) + [
+        spec("alibaba_push", "path_prefix", .string),
+        spec("alibaba_push", "allow_from", .stringList),
+        spec("alibaba_push", "max_body_bytes", .integer(1024...16_777_216)),
     ]
 
     private static let telesign: [SettingSpec] = secretKeys("telesign", "api_key", credential: true)

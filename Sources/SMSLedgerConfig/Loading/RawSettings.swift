@@ -97,6 +97,8 @@ struct RawSettings: Sendable {
             return TOMLScalar.integer(trimmed).map(TOMLValue.integer)
         case .number:
             return TOMLScalar.integer(trimmed).map(TOMLValue.integer) ?? TOMLScalar.float(trimmed).map(TOMLValue.float)
+        case .stringList:
+            return .array(trimmed.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
         case .integerList:
             if trimmed.isEmpty { return .array([]) }
             var elements: [TOMLValue] = []

@@ -80,6 +80,21 @@ struct SettingsReader {
         return numbers
     }
 
+    /// A list of strings; an empty array is allowed (it usually means "none").
+    mutating func strings(_ key: SettingKey) -> [String]? {
+        guard let (spec, value) = lookup(key), case .stringList = spec.kind else { return nil }
+        guard case .array(let elements) = value else { return mismatch(spec, value) }
+        var texts: [String] = []
+        for (position, element) in elements.enumerated() {
+            guard case .string(let text) = element else {
+                report(key, "element \(position + 1): expected a string, got \(element.summary(revealing: true))")
+                return nil
+            }
+            texts.append(text)
+        }
+        return texts
+    }
+
     /// One of the enum's raw values, compared without regard to case.
     mutating func choice<Choice: RawRepresentable & CaseIterable>(_ key: SettingKey, as type: Choice.Type) -> Choice?
     where Choice.RawValue == String {

@@ -17,6 +17,7 @@ extension ConfigLoader {
         text.render(configuration.store)
         text.render(configuration.compensation)
         text.render(configuration.http)
+        text.render(configuration.alibabaPush)
         text.section("telesign")
         text.secret("api_key", configuration.telesign.apiKey)
         text.render(configuration.logging)
@@ -136,6 +137,15 @@ private struct EffectiveConfigText {
         secret("bearer_token", http.bearerToken)
         literal("max_body_bytes", http.maxBodyBytes)
         string("telesign_callback_path", http.telesignCallbackPath)
+    }
+
+    mutating func render(_ push: AlibabaPushSettings) {
+        section("alibaba_push")
+        literal("enabled", push.enabled)
+        secret("token", push.token)
+        string("path_prefix", push.pathPrefix)
+        lines.append("allow_from = [\(push.allowFrom.map { Self.quoted($0.description) }.joined(separator: ", "))]")
+        literal("max_body_bytes", push.maxBodyBytes)
     }
 
     mutating func render(_ logging: LoggingSettings) {

@@ -40,12 +40,17 @@ public enum LogKeys {
     public static let batchSize = "batch.size"
     /// Which poller of a queue (`SmsReport-2`), since several long polls run per queue.
     public static let poller = "poller"
+    /// The message type of an Alibaba HTTP push (`SmsReport`, `SmsUp`). Journal: `PUSH_TYPE`.
+    public static let pushType = "push.type"
+    /// The address an HTTP request came from (`203.0.113.7:51234`). Journal: `HTTP_PEER`.
+    public static let httpPeer = "http.peer"
 
     /// Every key above; tests check that each maps to a distinct journal field.
     public static let all: [String] = [
         smsBizId, smsOutId, smsPhone, smsStatusCode,
         mnsQueue, mnsMessageId, mnsDequeueCount, mnsReceiptHandle,
         error, errorKind, errorCode, storePath, httpPath, httpStatus, requestId, batchSize, poller,
+        pushType, httpPeer,
     ]
 
     /// Keys whose values identify a person and are masked in logs by default.

@@ -17,6 +17,10 @@ public enum EventSource: String, Sendable, Codable, CaseIterable, Hashable {
     case compensation
     /// A provider's HTTP status callback (TeleSign-style codes).
     case httpCallback = "http_callback"
+    /// Alibaba SmsReport pushed over HTTP ("HTTP批量推送") instead of through the MNS queue.
+    case smsReportPush = "sms_report_push"
+    /// Alibaba SmsUp pushed over HTTP.
+    case smsUpPush = "sms_up_push"
 }
 
 /// One status report about one send: the normalised status plus everything the provider said.

@@ -25,6 +25,11 @@ struct JSONFields: Sendable {
         return JSONFields(values: object, path: "")
     }
 
+    /// The fields of an already-parsed object, e.g. one item of a pushed array.
+    init(object: JSONObject) {
+        self.init(values: object, path: "")
+    }
+
     /// Any JSON value; same checks as ``parse(_:limit:)`` without the object check.
     static func parseValue(_ data: Data, limit: Int = NormalisationError.bodyLimit) throws(NormalisationError) -> JSONValue {
         guard data.count <= limit else {

@@ -29,6 +29,22 @@ extension JSONValue {
         }
         return try result.get()
     }
+
+    /// Each element of the top-level array in `data` with its byte range, after checking that the
+    /// whole of `data` is one valid JSON document; `nil` when that document is not an array.
+    ///
+    /// For bodies that carry several items (Alibaba's HTTP push): each item is kept exactly as its
+    /// sender wrote it, so a quarantined item holds the provider's bytes, not our re-serialisation.
+    static func topLevelArrayElements(_ data: Data) throws(ParseError) -> [(value: JSONValue, bytes: Range<Int>)]? {
+        let result = data.withUnsafeBytes { bytes -> Result<[(value: JSONValue, bytes: Range<Int>)]?, ParseError> in
+            do throws(ParseError) {
+                return .success(try JSONParser.topLevelArrayElements(bytes))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
 }
 
 /// A strict RFC 8259 reader over bytes.
@@ -51,6 +67,8 @@ struct JSONParser {
     /// whole document instead of an array regrown from empty for every object.
     private var pendingMembers: [JSONObject.Member] = []
     private var pendingElements: [JSONValue] = []
+    /// Where each element of the top-level array starts and ends, when the caller asked for them.
+    private var topLevelRanges: [Range<Int>]?
 
     private init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
@@ -66,6 +84,21 @@ struct JSONParser {
         parser.skipWhitespace()
         guard parser.index == bytes.count else { throw parser.unexpected() }
         return value
+    }
+
+    static func topLevelArrayElements(
+        _ bytes: UnsafeRawBufferPointer
+    ) throws(JSONValue.ParseError) -> [(value: JSONValue, bytes: Range<Int>)]? {
+        guard UTF8Check.isValid(bytes) else { throw .invalidUTF8 }
+        var parser = JSONParser(bytes)
+        parser.topLevelRanges = []
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }
+        parser.skipWhitespace()
+        let value = try parser.value()
+        parser.skipWhitespace()
+        guard parser.index == bytes.count else { throw parser.unexpected() }
+        guard case .array(let elements) = value, let ranges = parser.topLevelRanges else { return nil }
+        return Array(zip(elements, ranges)).map { (value: $0.0, bytes: $0.1) }
     }
 
     // MARK: - Values
@@ -117,8 +150,11 @@ struct JSONParser {
         let base = pendingElements.count
         skipWhitespace()
         if peek != UInt8(ascii: "]") {
+            let recordsRanges = depth == 1 && topLevelRanges != nil
             while true {
+                let start = index
                 let element = try value()
+                if recordsRanges { topLevelRanges?.append(start..<index) }
                 pendingElements.append(element)
                 skipWhitespace()
                 guard peek == UInt8(ascii: ",") else { break }

@@ -13,6 +13,14 @@ public enum MessageKind: String, Sendable, Hashable, CaseIterable, Codable {
         case .smsUp: return .smsUp
         }
     }
+
+    /// How events of this kind are labelled when Alibaba pushes them over HTTP instead.
+    public var pushEventSource: EventSource {
+        switch self {
+        case .smsReport: return .smsReportPush
+        case .smsUp: return .smsUpPush
+        }
+    }
 }
 
 /// The JSON inside an MNS `MessageBody`.

@@ -23,12 +23,18 @@ public enum SmsReportNormaliser {
     }
 
     /// The receipt in already-decoded JSON bytes (the MNS body after base64, or the HTTP-push form).
-    /// ``DeliveryReceipt/rawBody`` is these bytes.
-    public static func normalise(json: Data) throws(NormalisationError) -> Normalised<DeliveryReceipt> {
-        let fields = try JSONFields.parse(json)
+    /// ``DeliveryReceipt/rawBody`` is these bytes; `source` says which channel brought them.
+    public static func normalise(json: Data,
+                                 source: EventSource = .smsReport) throws(NormalisationError) -> Normalised<DeliveryReceipt> {
+        try normalise(fields: try JSONFields.parse(json), rawBody: json, source: source)
+    }
+
+    /// The receipt in parsed fields whose bytes are `rawBody`.
+    static func normalise(fields: JSONFields, rawBody: Data,
+                          source: EventSource) throws(NormalisationError) -> Normalised<DeliveryReceipt> {
         switch schema(of: fields) {
-        case .mainland: return Normalised(try mainland(fields, rawBody: json))
-        case .international: return try international(fields, rawBody: json)
+        case .mainland: return Normalised(try mainland(fields, rawBody: rawBody, source: source))
+        case .international: return try international(fields, rawBody: rawBody, source: source)
         case nil: throw NormalisationError(.unknownSchema, detail: "keys: \(fields.keys.sorted().prefix(12))")
         }
     }
@@ -42,7 +48,8 @@ public enum SmsReportNormaliser {
         return nil
     }
 
-    private static func mainland(_ fields: JSONFields, rawBody: Data) throws(NormalisationError) -> DeliveryReceipt {
+    private static func mainland(_ fields: JSONFields, rawBody: Data,
+                                 source: EventSource) throws(NormalisationError) -> DeliveryReceipt {
         let bizId = try fields.requiredString("biz_id")
         let phone = try fields.requiredString("phone_number")
         let success = try fields.requiredBool("success")
@@ -51,22 +58,22 @@ public enum SmsReportNormaliser {
         // `err_code` is "DELIVERED" on success; kept verbatim either way, empty if a body leaves it out.
         let code = try fields.string("err_code") ?? ""
         return DeliveryReceipt(
-            provider: .alibaba, source: .smsReport, bizId: bizId, outId: try fields.string("out_id"),
+            provider: .alibaba, source: source, bizId: bizId, outId: try fields.string("out_id"),
             phoneNumber: phone,
             status: success ? .delivered : DeliveryStatus(state: .failed, isFinal: true),
             providerCode: code, providerText: try fields.string("err_msg"),
             sentAt: sentAt, reportedAt: reportedAt, smsSize: try fields.integer("sms_size"), rawBody: rawBody)
     }
 
-    private static func international(_ fields: JSONFields,
-                                      rawBody: Data) throws(NormalisationError) -> Normalised<DeliveryReceipt> {
+    private static func international(_ fields: JSONFields, rawBody: Data,
+                                      source: EventSource) throws(NormalisationError) -> Normalised<DeliveryReceipt> {
         let bizId = try fields.requiredIdentifier("MessageId")
         let phone = try fields.requiredIdentifier("To")
         let statusCode = try fields.requiredIdentifier("Status")
         let status = internationalStatus[statusCode]
         let errorCode = try fields.string("ErrorCode")
         let receipt = DeliveryReceipt(
-            provider: .alibaba, source: .smsReport, bizId: bizId, outId: nil, phoneNumber: phone,
+            provider: .alibaba, source: source, bizId: bizId, outId: nil, phoneNumber: phone,
             status: status ?? DeliveryStatus(state: .unknown, isFinal: false),
             // The international body has no carrier code on success; the Status digit is the code then.
             providerCode: errorCode.flatMap { $0.isEmpty ? nil : $0 } ?? statusCode,

@@ -18,8 +18,12 @@ public enum SmsUpNormaliser {
 
     /// The reply in already-decoded JSON bytes; ``InboundMessage/rawBody`` is these bytes.
     public static func normalise(json: Data) throws(NormalisationError) -> InboundMessage {
-        let fields = try JSONFields.parse(json)
-        return InboundMessage(
+        try normalise(fields: try JSONFields.parse(json), rawBody: json)
+    }
+
+    /// The reply in parsed fields whose bytes are `rawBody`.
+    static func normalise(fields: JSONFields, rawBody json: Data) throws(NormalisationError) -> InboundMessage {
+        InboundMessage(
             phoneNumber: try fields.requiredIdentifier("phone_number"),
             // An empty reply is still a reply (and still costs the subscriber); keep it.
             content: try fields.requiredString("content", allowEmpty: true),

@@ -27,6 +27,7 @@ public final class HTTPListener: Sendable {
     private let settings: HTTPSettings
     private let bindAddress: ListenAddress
     private let teleSignKey: Secret?
+    private let push: AlibabaPushSettings
     private let store: any LedgerStore
     private let firstCheckDelay: TimeInterval
     private let logger: Logger
@@ -35,13 +36,15 @@ public final class HTTPListener: Sendable {
     /// - Parameters:
     ///   - settings: `[http]`; `listen` decides whether `/v1/sends` needs the bearer token.
     ///   - teleSignKey: `telesign.api_key` (base64 text); `nil` makes the callback route answer 503.
+    ///   - push: `[alibaba_push]`; its two paths exist only while it is enabled.
     ///   - firstCheckDelay: when compensation first asks about a send recorded here
     ///     (`CheckSchedule.firstCheckDelay`).
     ///   - bindAddress: where to bind, when not `settings.listen`. Tests pass a loopback address with
     ///     non-loopback settings to exercise the token check; the daemon leaves it `nil`.
-    public init(settings: HTTPSettings, teleSignKey: Secret?, store: any LedgerStore, firstCheckDelay: TimeInterval,
-                logger: Logger, bindAddress: ListenAddress? = nil) {
+    public init(settings: HTTPSettings, teleSignKey: Secret?, push: AlibabaPushSettings = AlibabaPushSettings(),
+                store: any LedgerStore, firstCheckDelay: TimeInterval, logger: Logger, bindAddress: ListenAddress? = nil) {
         self.settings = settings
+        self.push = push
         self.bindAddress = bindAddress ?? settings.listen
         self.teleSignKey = teleSignKey
         self.store = store
@@ -60,13 +63,17 @@ public final class HTTPListener: Sendable {
     public func start() async throws -> Int {
         if let running = port { return running }
         let handler = try makeHandler()
-        let limit = max(settings.maxBodyBytes, TeleSignCallbackEndpoint.bodyLimit)
+        let limit = max(settings.maxBodyBytes, TeleSignCallbackEndpoint.bodyLimit, push.enabled ? push.maxBodyBytes : 0)
         let running = try await HTTPServer.start(
             host: bindAddress.host, port: bindAddress.port,
             configuration: HTTPServerConfiguration(maxBodyBytes: limit), logger: logger) { request in
                 await handler(request)
             }
         server.withLock { $0 = running }
+        if push.enabled {
+            logger.info("accepting Alibaba HTTP pushes on \(push.pathPrefix)/…/SmsReport and …/SmsUp (token not shown)",
+                        metadata: [LogKeys.httpPath: "\(push.pathPrefix)"])
+        }
         logger.info("http listener on \(ListenAddress(host: bindAddress.host, port: running.port))",
                     metadata: [LogKeys.httpPath: "\(ListenerRoute.sendsPath) \(settings.telesignCallbackPath)"])
         return running.port
@@ -102,10 +109,15 @@ public final class HTTPListener: Sendable {
                                   store: store, firstCheckDelay: firstCheckDelay, health: health, logger: logger)
         let callbacks = TeleSignCallbackEndpoint(signature: signature, path: callbackPath, store: store,
                                                  health: health, logger: logger)
+        let pushes = AlibabaPushEndpoint(settings: push, store: store, health: health, logger: logger)
+        let pushPaths = try Self.pushPaths(push, reserved: [callbackPath, ListenerRoute.sendsPath, ListenerRoute.healthzPath])
         let health = self.health
         return { request in
             let response: HTTPServerResponse
-            switch ListenerRoute.resolve(method: request.method, path: request.path, callbackPath: callbackPath) {
+            switch ListenerRoute.resolve(method: request.method, path: request.path, callbackPath: callbackPath,
+                                         pushPaths: pushPaths) {
+            case .alibabaPush(let kind):
+                response = await pushes.handle(request, kind: kind)
             case .healthz:
                 response = HTTPServerResponse(status: 200, headers: HTTPHeaderFields([(name: "Content-Type", value: "text/plain")]),
                                               body: "ok\n")
@@ -122,5 +134,18 @@ public final class HTTPListener: Sendable {
             health.record(status: response.status)
             return response
         }
+    }
+
+    /// The push path of each message type, refusing one that would shadow another route.
+    private static func pushPaths(_ push: AlibabaPushSettings, reserved: [String]) throws -> [String: MessageKind] {
+        var paths: [String: MessageKind] = [:]
+        for kind in MessageKind.allCases {
+            guard let path = push.path(messageType: kind.rawValue) else { continue }
+            guard !reserved.contains(path) else {
+                throw HTTPListenerError(message: "alibaba_push.path_prefix makes the \(kind.rawValue) push path an existing route")
+            }
+            paths[path] = kind
+        }
+        return paths
     }
 }

@@ -6,11 +6,13 @@ public final class ListenerHealth: Sendable {
     public struct Snapshot: Sendable, Equatable {
         /// Requests answered, whatever the answer.
         public var requests = 0
-        /// New rows committed: sends recorded through `POST /v1/sends` plus callback receipts.
+        /// New rows committed: sends recorded through `POST /v1/sends`, callback receipts, pushed items.
         public var stored = 0
-        /// Callbacks and sends the ledger already had.
+        /// Callbacks, sends and pushed items the ledger already had.
         public var duplicates = 0
-        /// Signed callbacks that could not be read, kept in quarantine.
+        /// Items received in Alibaba HTTP pushes (stored, duplicate or quarantined).
+        public var pushedItems = 0
+        /// Signed callbacks and pushed items or bodies that could not be read, kept in quarantine.
         public var quarantined = 0
         /// 4xx answers: bad signatures, bad tokens, bad input, oversize bodies, unknown paths.
         public var rejected = 0
@@ -21,6 +23,7 @@ public final class ListenerHealth: Sendable {
         /// e.g. `http: 120 requests, 40 stored, 1 quarantined, 3 rejected`.
         public var statusFragment: String {
             var text = "http: \(requests) requests, \(stored) stored, \(quarantined) quarantined, \(rejected) rejected"
+            if pushedItems > 0 { text += ", \(pushedItems) pushed items" }
             if unavailable > 0 { text += ", \(unavailable) store failures" }
             return text
         }

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServing
+import SMSLedgerCore
 
 /// Which endpoint a request is for. Pure, so the routing table is tested without a socket.
 ///
@@ -8,6 +9,7 @@ import HTTPServing
 /// | `/healthz`                         | GET    | ``healthz``          |
 /// | `/v1/sends`                        | POST   | ``recordSends``      |
 /// | `http.telesign_callback_path`      | POST   | ``teleSignCallback`` |
+/// | `<alibaba_push.path_prefix>/<token>/SmsReport`, `.../SmsUp` | POST | ``alibabaPush(_:)`` |
 ///
 /// A known path with another method is ``methodNotAllowed(allow:)`` (405 with `Allow`); anything else
 /// is ``notFound``. Paths match exactly and without their query, so `/v1/sends/` is not `/v1/sends`.
@@ -15,13 +17,20 @@ enum ListenerRoute: Equatable {
     case healthz
     case recordSends
     case teleSignCallback
+    /// An Alibaba HTTP push of this message type (the paths exist only while push is enabled).
+    case alibabaPush(MessageKind)
     case methodNotAllowed(allow: String)
     case notFound
 
     static let healthzPath = "/healthz"
     static let sendsPath = "/v1/sends"
 
-    static func resolve(method: String, path: String, callbackPath: String) -> ListenerRoute {
+    /// - Parameter pushPaths: the Alibaba push path of each message type; empty while push is off.
+    static func resolve(method: String, path: String, callbackPath: String,
+                        pushPaths: [String: MessageKind] = [:]) -> ListenerRoute {
+        if let kind = pushPaths[path] {
+            return method == "POST" ? .alibabaPush(kind) : .methodNotAllowed(allow: "POST")
+        }
         switch path {
         case healthzPath:
             return method == "GET" ? .healthz : .methodNotAllowed(allow: "GET")

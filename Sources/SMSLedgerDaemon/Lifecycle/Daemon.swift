@@ -141,7 +141,8 @@ public final class Daemon: Sendable {
         guard configuration.http.enabled else { return nil }
         let schedule = CheckSchedule(firstCheckAfter: configuration.compensation.firstCheckAfter,
                                      backoff: configuration.compensation.backoff)
-        let listener = HTTPListener(settings: configuration.http, teleSignKey: configuration.telesign.apiKey, store: store,
+        let listener = HTTPListener(settings: configuration.http, teleSignKey: configuration.telesign.apiKey,
+                                    push: configuration.alibabaPush, store: store,
                                     firstCheckDelay: schedule.firstCheckDelay, logger: logger)
         let port = try await listener.start()
         logger.info("listening for /v1/sends and \(configuration.http.telesignCallbackPath) on \(configuration.http.listen.host):\(port)")
@@ -173,8 +174,9 @@ public final class Daemon: Sendable {
         if next.store != current.configuration.store {
             logger.warning("store settings changed; they take effect at the next restart")
         }
-        if next.http != current.configuration.http || next.telesign != current.configuration.telesign {
-            logger.warning("[http] and [telesign] settings changed; they take effect at the next restart")
+        if next.http != current.configuration.http || next.telesign != current.configuration.telesign
+            || next.alibabaPush != current.configuration.alibabaPush {
+            logger.warning("[http], [alibaba_push] and [telesign] settings changed; they take effect at the next restart")
         }
         var runtime = current.runtime
         if PollingFingerprint(next) != current.runtime.fingerprint {

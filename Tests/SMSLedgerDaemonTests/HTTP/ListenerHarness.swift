@@ -22,8 +22,12 @@ struct ListenerHarness: Sendable {
     /// - Parameters:
     ///   - listen: the `http.listen` the listener believes in (decides the token rule); it always
     ///     binds 127.0.0.1 with a free port.
+    ///   - push: `[alibaba_push]` as the listener sees it.
+    ///   - storeInFront: wraps the real store before the listener gets it (to inject faults).
     static func make(listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 0), bearerToken: String? = nil,
-                     maxBodyBytes: Int = 65_536, teleSignKey: String? = apiKey) async throws -> ListenerHarness {
+                     maxBodyBytes: Int = 65_536, teleSignKey: String? = apiKey,
+                     push: AlibabaPushSettings = AlibabaPushSettings(),
+                     storeInFront: (SQLiteLedgerStore) -> any LedgerStore = { $0 }) async throws -> ListenerHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smsledger-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let store = try SQLiteLedgerStore(at: directory.appendingPathComponent("ledger.sqlite").path,
@@ -34,7 +38,8 @@ struct ListenerHarness: Sendable {
         settings.maxBodyBytes = maxBodyBytes
         var logger = Logger(label: "smsledger.http.test")
         logger.logLevel = .critical
-        let listener = HTTPListener(settings: settings, teleSignKey: teleSignKey.map { Secret($0) }, store: store,
+        let listener = HTTPListener(settings: settings, teleSignKey: teleSignKey.map { Secret($0) }, push: push,
+                                    store: storeInFront(store),
                                     firstCheckDelay: 900, logger: logger,
                                     bindAddress: ListenAddress(host: "127.0.0.1", port: 0))
         let port = try await listener.start()
@@ -45,9 +50,11 @@ struct ListenerHarness: Sendable {
     /// Makes a harness, runs `body` with it, and always stops the listener and removes the ledger.
     static func run(listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 0), bearerToken: String? = nil,
                     maxBodyBytes: Int = 65_536, teleSignKey: String? = apiKey,
+                    push: AlibabaPushSettings = AlibabaPushSettings(),
+                    storeInFront: (SQLiteLedgerStore) -> any LedgerStore = { $0 },
                     _ body: (ListenerHarness) async throws -> Void) async throws {
         let harness = try await make(listen: listen, bearerToken: bearerToken, maxBodyBytes: maxBodyBytes,
-                                     teleSignKey: teleSignKey)
+                                     teleSignKey: teleSignKey, push: push, storeInFront: storeInFront)
         do {
             try await body(harness)
         } catch {

@@ -1,4 +1,5 @@
-"""SMSLedger benchmark: one emulator, three consumers one after another, figures and targets.
+"""SMSLedger benchmark: one emulator, three consumers one after another, figures and targets; then
+(after the MNS drain, in round 1 only) the Alibaba HTTP push phase (push_phase.py).
 
 Run through ../run.sh, which builds the release binary and the SDK venv. Settings (environment):
 
@@ -10,7 +11,8 @@ Run through ../run.sh, which builds the release binary and the SDK venv. Setting
   BENCH_CEILING_PROCESSES  processes the ceiling's loops are spread over (default 2)
   BENCH_IDLE_SECONDS       idle-CPU window with empty queues             (default 60)
   BENCH_LATENCY_SECONDS    duration of the half-load latency run        (default 20)
-  BENCH_SKIP               comma list of phases to skip: official,ceiling
+  BENCH_PUSH_N             items pushed in the HTTP push phase           (default: BENCH_N)
+  BENCH_SKIP               comma list of phases to skip: official,ceiling,push
   BENCH_ROUNDS             rounds of the throughput phases, interleaved  (default 1; the ratio targets
                            then use the median of the rounds' ratios)
 """
@@ -22,6 +24,7 @@ import tempfile
 import time
 
 import phases
+import push_phase
 import report
 from emulator import Emulator
 
@@ -37,6 +40,7 @@ def main():
     results_dir = os.environ["BENCH_RESULTS_DIR"]
     n = setting("BENCH_N", 200_000)
     official_n = setting("BENCH_OFFICIAL_N", 5_000)
+    push_n = setting("BENCH_PUSH_N", n)
     up_share = setting("BENCH_SMSUP_SHARE", 0.1, float)
     # More receives in flight mean larger group commits, so the single writer's fixed cost per
     # transaction (its fsync above all) is shared by more messages; past 32 per queue nothing more was
@@ -63,7 +67,9 @@ def main():
         "settings": {"n": n, "official_n": official_n, "smsup_share": up_share, "pollers_per_queue": pollers,
                      "batch_size": 16, "synchronous": "full", "idle_seconds": idle_seconds,
                      "latency_seconds": latency_seconds, "ceiling_processes": ceiling_processes,
-                     "ceiling_loops_per_queue": ceiling_loops, "rounds": rounds},
+                     "ceiling_loops_per_queue": ceiling_loops, "rounds": rounds,
+                     "push_n": None if "push" in skip else push_n,
+                     "push_items_per_array": push_phase.ITEMS_PER_ARRAY, "push_connections": push_phase.CONNECTIONS},
         "machine": {"cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()},
         "binary": binary,
     }
@@ -79,6 +85,19 @@ def main():
                 log("round %d of %d" % (index + 1, rounds))
             figures = {"smsledger": phases.smsledger(emulator, binary, directory, n, up_share, pollers, 16,
                                                      idle_seconds, latency_seconds, log, drain_only=index > 0)}
+            if index == 0 and "push" not in skip:
+                # Right after the MNS drain, so that the two rates are measured under the same load.
+                # A failure here is reported (and fails the push target) without losing the other phases.
+                try:
+                    results["push"] = push_phase.push(binary, emulator, directory, push_n, up_share, pollers, 16,
+                                                      phases.DAEMON_WAIT_SECONDS, latency_seconds, log)
+                    drain = figures["smsledger"]["messages_per_second"]
+                    results["push"]["mns_drain_messages_per_second"] = drain
+                    results["push"]["ratio_to_mns_drain"] = round(results["push"]["items_per_second"] / drain, 3)
+                except Exception as error:  # noqa: BLE001
+                    log("push: phase failed: %r" % error)
+                    results["push"] = {"failed": repr(error)}
+                phases.let_orphaned_polls_expire(phases.DAEMON_WAIT_SECONDS, log)
             if "official" not in skip:
                 figures["official"] = phases.official(emulator, sdk_python, directory, official_n, up_share, log)
             if "ceiling" not in skip:

@@ -16,9 +16,11 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def write_config(directory, emulator_endpoint, pollers, batch_size, wait_seconds):
+def write_config(directory, emulator_endpoint, pollers, batch_size, wait_seconds, http_port=None, push_token=None):
     """Production settings (synchronous=FULL, compensation and the HTTP listener on), pointed at the
-    emulator. Only the poller count differs from the defaults: the benchmark asks how fast it can go."""
+    emulator. Only the poller count differs from the defaults: the benchmark asks how fast it can go.
+    With `push_token`, `[alibaba_push]` is enabled with that token inline (the daemon warns about an
+    inline secret; harmless here); `http_port` is the listener's port (a free one when None)."""
     store = os.path.join(directory, "ledger.sqlite")
     path = os.path.join(directory, "smsledger.toml")
     with open(path, "w") as f:
@@ -48,7 +50,10 @@ listen = "127.0.0.1:%(http_port)d"
 level = "warning"
 format = "text"
 """ % {"key": ACCESS_KEY_ID, "secret": ACCESS_KEY_SECRET, "endpoint": emulator_endpoint, "uid": ACCOUNT_UID,
-            "wait": wait_seconds, "batch": batch_size, "pollers": pollers, "store": store, "http_port": free_port()})
+            "wait": wait_seconds, "batch": batch_size, "pollers": pollers, "store": store,
+            "http_port": http_port or free_port()})
+        if push_token:
+            f.write('\n[alibaba_push]\nenabled = true\ntoken = "%s"\n' % push_token)
     return path, store
 
 

@@ -51,7 +51,33 @@ def targets(results):
           "" if idle.get("seconds", 0) >= 60 else "the target is over 60 s")
     ready = led.get("ready_ms")
     check("READY=1 within 300 ms of start", None if ready is None else ready <= 300, "%s ms" % ready)
+    push_target(results.get("push"), check)
     return checks
+
+
+PUSH_P99_LIMIT_MS = 1000
+
+
+def push_target(push, check):
+    """The push answer must come well within a second under load: p99 of the 100-item arrays' answer
+    times at half the pushed throughput, with no error in either part of the phase."""
+    name = "push answer p99 < 1000 ms at half load, no errors"
+    if push is None:
+        check(name, None, "-")
+        return
+    if "failed" in push:
+        check(name, False, "-", "the phase failed: %s" % push["failed"])
+        return
+    lat = push.get("latency", {})
+    p99 = lat.get("answer_ms", {}).get("p99")
+    errors = push.get("errors", 0)
+    ledger_ok = push.get("ledger_matches", False) and lat.get("ledger_matches_after", False)
+    ok = p99 is not None and p99 < PUSH_P99_LIMIT_MS and errors == 0 and ledger_ok
+    notes = ["%d errors" % errors, "%s arrays of %d at %s items/s achieved" % (
+        lat.get("requests"), push.get("items_per_array", 0), lat.get("achieved_items_per_second"))]
+    if not ledger_ok:
+        notes.append("ledger rows differ from what was pushed")
+    check(name, ok, "%s ms" % p99, "; ".join(notes))
 
 
 def round_ratio(results, other):
@@ -110,6 +136,7 @@ def show(results):
               % (lat.get("offered_per_second", 0), lat.get("achieved_per_second", 0), lat.get("messages", 0),
                  fmt(lat.get("enqueue_to_commit_ms")), fmt(lat.get("enqueue_to_received_at_ms"))))
         print("SMSLedger: RSS %s" % led.get("rss_track_mib"))
+    show_push(results.get("push"))
     if "ratio_to_official" in results:
         print("\nratio SMSLedger / official: %.1fx" % results["ratio_to_official"])
     if "ratio_to_ceiling" in results:
@@ -117,6 +144,33 @@ def show(results):
     print("\ntargets:")
     for t in results["targets"]:
         print("  %-8s %-70s %s%s" % (t["verdict"], t["target"], t["figure"], ("  (" + t["note"] + ")") if t["note"] else ""))
+
+
+def show_push(push):
+    if not push:
+        return
+    if "failed" in push:
+        print("\npush: the phase failed: %s" % push["failed"])
+        return
+    thr, lat = push.get("throughput", {}), push.get("latency", {})
+    print("\npush: %.0f items/s (MNS drain: %.0f msg/s, ratio %.2f); %d arrays of up to %d over %d connections,"
+          " daemon CPU %.3f s / 10k items (pusher %.3f), peak RSS %.1f MiB, %d errors"
+          % (push["items_per_second"], push.get("mns_drain_messages_per_second") or 0,
+             push.get("ratio_to_mns_drain") or 0, thr["arrays"], push["items_per_array"], thr["connections"],
+             thr["cpu_seconds_per_10k"], thr["pusher_cpu_seconds_per_10k"], thr["peak_rss_mib"],
+             thr["errors"]["count"]))
+    print("push: ledger rows %s after %d receipts + %d replies pushed (%s)"
+          % (push["ledger_rows"], thr["receipts"], thr["replies"], "match" if push["ledger_matches"] else "MISMATCH"))
+    if lat:
+        print("push: answer time of %d-item arrays at %.0f items/s offered (%.0f achieved, %d arrays): %s ms"
+              " from when due; %s ms from when sent; %d sent over 10 ms late; %d errors; ledger after: %s"
+              % (push["items_per_array"], lat["offered_items_per_second"], lat["achieved_items_per_second"],
+                 lat["requests"], fmt(lat["answer_ms"]), fmt(lat["answer_from_send_ms"]),
+                 lat["sent_late_over_10ms"], lat["errors"]["count"],
+                 "match" if lat.get("ledger_matches_after") else "MISMATCH"))
+    for part in (thr, lat):
+        for sample in part.get("errors", {}).get("samples", []):
+            print("  push error: %s" % sample)
 
 
 def fmt(p):

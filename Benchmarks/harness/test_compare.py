@@ -24,6 +24,10 @@ def full_result():
                       "latency": {"enqueue_to_commit_ms": {"p50": 22.3, "p99": 33.8, "max": 87.6}}},
         "official": {"messages_per_second": 708.4},
         "ceiling": {"messages_per_second": 40614.5, "cpu_seconds_per_10k": 0.26, "emulator_cpu_seconds_per_10k": 0.209},
+        "push": {"items_per_second": 21787.7, "items_per_array": 100, "errors": 0, "ratio_to_mns_drain": 1.783,
+                 "ledger_matches": True, "throughput": {"cpu_seconds_per_10k": 0.7},
+                 "latency": {"requests": 200, "achieved_items_per_second": 10892.5, "ledger_matches_after": True,
+                             "answer_ms": {"p50": 6.4, "p99": 19.6, "max": 25.0}}},
         "ratio_to_official": 18.6,
         "ratio_to_ceiling": 0.301,
         "targets": [
@@ -34,6 +38,7 @@ def full_result():
             {"target": "no RSS growth over 1,000,000 messages", "verdict": "NOT RUN"},
             {"target": "idle CPU < 1% of one core", "verdict": "PASS"},
             {"target": "READY=1 within 300 ms of start", "verdict": "PASS"},
+            {"target": "push answer p99 < 1000 ms at half load, no errors", "verdict": "PASS"},
         ],
     }
 
@@ -58,6 +63,11 @@ def test_a_full_result_shows_its_ratios_figures_and_verdicts():
     assert shown["target 20x official"] == "FAIL"
     assert shown["target p99 < 50 ms"] == "PASS"
     assert shown["target no RSS growth"] == "NOT RUN"
+    assert shown["push items/s"] == "21788"
+    assert shown["push / MNS drain"] == "1.78"
+    assert shown["push p99 answer ms"] == "19.6"
+    assert shown["push errors"] == "0"
+    assert shown["target push p99 < 1 s"] == "PASS"
 
 
 def test_missing_phases_and_fields_print_as_dashes_under_the_same_labels():
@@ -66,7 +76,8 @@ def test_missing_phases_and_fields_print_as_dashes_under_the_same_labels():
     shown = dict(partial)
     for label in ["official msg/s", "ceiling msg/s", "x official", "% of ceiling", "p99 enqueue-to-commit ms",
                   "idle CPU % of a core", "load average", "target 60% ceiling",
-                  "% of ceiling if CPU-bound", "ceiling's emulator CPU s / 10k"]:
+                  "% of ceiling if CPU-bound", "ceiling's emulator CPU s / 10k", "push items/s",
+                  "push p99 answer ms", "push / MNS drain", "target push p99 < 1 s"]:
         assert shown[label] == "-", label
     assert shown["rounds"] == "1"
     assert shown["SMSLedger CPU s / 10k"] == "1.490"
@@ -123,3 +134,25 @@ def test_every_target_report_checks_has_exactly_one_row_here():
         for name in names:
             matches = [label for prefix, label in compare.TARGET_NAMES if name.startswith(prefix)]
             assert len(matches) == 1, (n, name, matches)
+
+
+def test_the_push_target_fails_on_errors_a_slow_p99_or_a_failed_phase_and_is_not_run_when_skipped():
+    import report
+
+    def verdict(push):
+        results = full_result()
+        results["official"]["messages"] = 5000
+        if push is None:
+            del results["push"]
+        else:
+            results["push"] = push
+        return next(t for t in report.targets(results) if t["target"].startswith("push answer p99"))["verdict"]
+
+    good = full_result()["push"]
+    assert verdict(good) == "PASS"
+    assert verdict(None) == "NOT RUN"
+    assert verdict(dict(good, errors=1)) == "FAIL"
+    assert verdict(dict(good, ledger_matches=False)) == "FAIL"
+    slow = dict(good, latency=dict(good["latency"], answer_ms={"p50": 400.0, "p99": 1000.0, "max": 1500.0}))
+    assert verdict(slow) == "FAIL"
+    assert verdict({"failed": "RuntimeError('daemon exited with 78 before READY=1')"}) == "FAIL"

@@ -122,6 +122,7 @@ struct PushModeTests {
                 let parser = DateFormatter()
                 parser.locale = Locale(identifier: "en_US_POSIX")
                 parser.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
+                parser.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
                 for item in receiver.items {
                     #expect(Set(item.keys) == keys)
                     #expect(["1", "2"].contains(item["Status"] as? String))

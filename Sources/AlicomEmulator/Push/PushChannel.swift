@@ -45,7 +45,7 @@ final class PushChannel: Sendable {
         state = Locked(State(settings: settings, outboxes: outboxes, random: SeededGenerator(seed: seed)))
     }
 
-    private func now() -> EpochMillis { Date().epochMillis }
+    private func currentMillis() -> EpochMillis { Date().epochMillis }
 
     // MARK: Settings and routing
 
@@ -71,7 +71,7 @@ final class PushChannel: Sendable {
     /// Stores item texts, each due after its delay; returns their ids.
     @discardableResult
     func add(_ kind: MessageKind, _ items: [(text: String, delayMillis: EpochMillis)]) -> [String] {
-        let now = now()
+        let now = currentMillis()
         return state.withLock { state in
             items.map { state.outboxes[kind, default: PushOutbox(kind: kind)].add($0.text, delayMillis: $0.delayMillis, now: now) }
         }
@@ -100,7 +100,7 @@ final class PushChannel: Sendable {
 
     /// Up to `batchSize` due items for a POST, or `nil` when none are due or the type has no URL.
     func takeBatch(_ kind: MessageKind) -> Batch? {
-        let now = now()
+        let now = currentMillis()
         return state.withLock { state in
             let settings = state.settings
             guard let url = settings.url(for: kind) else { return nil }
@@ -115,7 +115,7 @@ final class PushChannel: Sendable {
 
     /// Records the receiver's verdict on a batch.
     func settle(_ batch: Batch, accepted: Bool) {
-        let now = now()
+        let now = currentMillis()
         state.withLock { state in
             guard state.epoch == batch.epoch, var outbox = state.outboxes.removeValue(forKey: batch.kind) else { return }
             let settings = state.settings
@@ -140,7 +140,7 @@ final class PushChannel: Sendable {
     /// A batch whose POST was cut short by the pusher stopping: due again at once. It stays counted as a
     /// request but as neither accepted nor failed: the receiver's verdict never arrived.
     func release(_ batch: Batch) {
-        let now = now()
+        let now = currentMillis()
         state.withLock { state in
             guard state.epoch == batch.epoch else { return }
             state.outboxes[batch.kind]?.release(batch.items, now: now)

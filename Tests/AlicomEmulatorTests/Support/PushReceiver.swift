@@ -27,12 +27,12 @@ final class PushReceiver: Sendable {
 
     var url: String { "http://127.0.0.1:\(server.port)/alicom/push?secret=s3cret" }
 
-    /// `answers` are used in turn; the last one repeats.
     private init(server: RunningHTTPServer, state: Locked<State>) {
         self.server = server
         self.state = state
     }
 
+    /// Listens on a free loopback port; `answers` are used in turn, the last one repeating.
     static func start(answers: [Answer]) async throws -> PushReceiver {
         let state = Locked(State(answers: answers.isEmpty ? [.accept] : answers))
         let server = try await HTTPServer.start(

@@ -84,6 +84,22 @@ struct PushModeTests {
         }
     }
 
+    @Test func clearingTheURLStopsPushingAndSendsReceiptsToTheQueueAgain() async throws {
+        try await withPushReceiver(.accept) { receiver in
+            try await EmulatorHarness.with({ $0.sms = .init(receiptDelay: 0, failureShare: 0) }) { harness in
+                harness.emulator.setPush(fast(report: receiver.url))
+                harness.emulator.enqueuePushItems(kind: .smsReport, rawItems: ["{\"a\":1}"])
+                #expect(await eventually { harness.emulator.pushCounters().itemsAccepted == 1 })
+                harness.emulator.setPush(fast())
+                harness.emulator.enqueuePushItems(kind: .smsReport, rawItems: ["{\"a\":2}"])
+                harness.emulator.recordSend(phones: ["13800138000"])
+                #expect(await eventually { harness.emulator.depth(of: harness.reportQueue)?.visible == 1 })
+                #expect(harness.emulator.pushCounters().pending == 1)  // waits for a URL
+                #expect(receiver.bodies == ["[{\"a\":1}]"])
+            }
+        }
+    }
+
     @Test func alsoQueuePutsRepliesIntoThePushAndTheQueue() async throws {
         try await withPushReceiver(.accept) { receiver in
             try await EmulatorHarness.with { harness in

@@ -95,7 +95,7 @@ extension EmulatorCore {
     static func json(_ value: some Encodable) -> HTTPServerResponse {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]  // push URLs stay readable
         guard let data = try? encoder.encode(value) else { return adminError(500, "could not encode the answer") }
         return HTTPServerResponse(status: 200, headers: HTTPHeaderFields([("Content-Type", "application/json")]),
                                   body: data)

@@ -11,7 +11,8 @@ import Logging
 /// `/_emulator/...` is an unsigned admin interface (see `AdminAPI.swift`).
 public final class AlicomEmulator: Sendable {
     public let configuration: EmulatorConfiguration
-    private let core: EmulatorCore
+    /// Internal, not private: the push API lives in its own file (`AlicomEmulator+Push.swift`).
+    let core: EmulatorCore
     private let server = Locked<RunningHTTPServer?>(nil)
 
     public init(configuration: EmulatorConfiguration) {
@@ -29,11 +30,13 @@ public final class AlicomEmulator: Sendable {
                                                    shutdownGracePeriod: .seconds(2), cancelsHandlerOnDisconnect: true),
             logger: logger) { request in await core.route(request) }
         server.withLock { $0 = running }
+        core.push.start()
         return running.port
     }
 
-    /// Answers parked long-polls with "no message", then stops the server.
+    /// Stops the pushers, answers parked long-polls with "no message", then stops the server.
     public func shutdown() async {
+        await core.push.stop()
         core.broker.releaseWaiters()
         let running = server.withLock { server -> RunningHTTPServer? in
             defer { server = nil }
@@ -125,7 +128,8 @@ public final class AlicomEmulator: Sendable {
                      outId: outId)
     }
 
-    /// Empties queues and forgets sends, tokens and nonces; faults off. Long-polls answer "empty".
+    /// Empties queues and push outboxes and forgets sends, tokens and nonces; faults off, push settings
+    /// back to the configuration's, push counters zero. Long-polls answer "empty".
     public func reset() {
         core.reset()
     }

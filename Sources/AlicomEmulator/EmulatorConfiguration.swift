@@ -44,13 +44,17 @@ public struct EmulatorConfiguration: Sendable {
     public var faults: EmulatorFaults
     /// Upper bound for request bodies (MNS: 16 messages of 64 KiB).
     public var maxBodyBytes: Int
+    /// The HTTP batch push channel at the start (no URLs: everything goes to the MNS queues), and what
+    /// a reset returns to.
+    public var push: PushSettings
 
     public init(host: String = "127.0.0.1", port: Int = 0,
                 accessKeyId: String = "LTAI5tEmulatorKeyId", accessKeySecret: String = "EmulatorSecretKey0123456789abcd",
                 accountUID: String = "1234567890123456", tokenLifetime: TimeInterval = 600,
                 visibilityTimeout: TimeInterval = 30, pollingWaitSeconds: Int = 0,
                 clockSkewTolerance: TimeInterval = 15 * 60, sms: SmsFlow = SmsFlow(), randomSeed: UInt64? = nil,
-                faults: EmulatorFaults = EmulatorFaults(), maxBodyBytes: Int = 2 << 20) {
+                faults: EmulatorFaults = EmulatorFaults(), maxBodyBytes: Int = 2 << 20,
+                push: PushSettings = PushSettings()) {
         self.host = host
         self.port = port
         self.accessKeyId = accessKeyId
@@ -64,6 +68,7 @@ public struct EmulatorConfiguration: Sendable {
         self.randomSeed = randomSeed
         self.faults = faults
         self.maxBodyBytes = maxBodyBytes
+        self.push = push
     }
 
     public var smsReportQueue: String { "Alicom-Queue-\(accountUID)-SmsReport" }

@@ -3,7 +3,7 @@ import SMSLedgerCore
 import Foundation
 import HTTPServing
 
-/// The emulator's world: queues, tokens, nonces, sends and faults, shared by every endpoint.
+/// The emulator's world: queues, push outboxes, tokens, nonces, sends and faults, shared by every endpoint.
 ///
 /// The endpoints (RPC, MNS, admin) are extensions of this type in their own folders; the public
 /// ``AlicomEmulator`` wraps it together with the HTTP server.
@@ -15,6 +15,8 @@ final class EmulatorCore: Sendable {
     let carrier: SmsCarrier
     let faults: FaultSwitch
     let smsFlow: Locked<EmulatorConfiguration.SmsFlow>
+    /// The HTTP batch push channel, which takes receipts and replies of a type that has a push URL.
+    let push: PushChannel
     private let seedState: Locked<SeededGenerator>
     /// Part of every MNS message id, so ids from two emulator runs do not collide.
     let instanceTag: String
@@ -31,6 +33,7 @@ final class EmulatorCore: Sendable {
         faults = FaultSwitch(faults: configuration.faults, seed: seeds.next())
         smsFlow = Locked(configuration.sms)
         instanceTag = String(seeds.next() & 0xFFFF_FFFF_FFFF_FFFF, radix: 16, uppercase: true)
+        push = PushChannel(settings: configuration.push, seed: seeds.next())
         seedState = Locked(seeds)
         createQueue(configuration.smsReportQueue)
         createQueue(configuration.smsUpQueue)
@@ -52,7 +55,8 @@ final class EmulatorCore: Sendable {
         }
     }
 
-    /// Records a send and schedules its receipts (unless withheld) as delayed SmsReport messages.
+    /// Records a send and schedules its receipts (unless withheld), each due at its report time: as
+    /// delayed SmsReport messages, as push items, or both (see ``PushChannel/route(_:)``).
     func sendSms(phones: [String], signName: String, templateCode: String, templateParam: String?,
                  outId: String?) -> String {
         let flow = smsFlow.withLock { $0 }
@@ -60,7 +64,12 @@ final class EmulatorCore: Sendable {
         let (bizId, records) = carrier.send(phones: phones, signName: signName, templateCode: templateCode,
                                             templateParam: templateParam, outId: outId, flow: flow, now: now)
         let receipts = records.filter { !$0.receiptWithheld }
-        if !receipts.isEmpty {
+        let route = push.route(.smsReport)
+        if route.push, !receipts.isEmpty {
+            let nowMillis = now.epochMillis
+            push.add(.smsReport, receipts.map { (AlicomBodies.smsReportJSON($0), max(0, $0.reportAt.epochMillis - nowMillis)) })
+        }
+        if route.queue, !receipts.isEmpty {
             _ = broker.mutate(configuration.smsReportQueue) { queue, current in
                 for record in receipts {
                     let due = record.reportAt.epochMillis
@@ -72,13 +81,17 @@ final class EmulatorCore: Sendable {
         return bizId
     }
 
-    /// Puts a reply from a phone into the SmsUp queue.
+    /// Puts a reply from a phone into the SmsUp queue or the SmsUp push outbox (or both); returns the
+    /// queue message id, or the push item id when it only goes to the outbox.
     @discardableResult
     func injectSmsUp(phone: String, content: String, destCode: String, sequenceId: Int64?, signName: String?) -> String? {
         let json = AlicomBodies.smsUpJSON(
             phone: phone, content: content, destCode: destCode,
             sequenceId: sequenceId ?? Int64.random(in: 1_000_000_000...9_999_999_999),
             sentAt: Date().epochMillis, signName: signName)
+        let route = push.route(.smsUp)
+        let pushed = route.push ? push.add(.smsUp, [(json, 0)]).first : nil
+        guard route.queue else { return pushed }
         return enqueue(queue: configuration.smsUpQueue, bodies: [AlicomBodies.base64(json)])?.first?.id
     }
 
@@ -89,6 +102,7 @@ final class EmulatorCore: Sendable {
         carrier.removeAll()
         faults.faults = .none
         smsFlow.withLock { $0 = configuration.sms }
+        push.reset()
     }
 
     static func mnsRequestId() -> String {

@@ -12,7 +12,9 @@ struct EmulatorCommand: AsyncParsableCommand {
         discussion: """
             Serves RPC (QueryTokenForMnsQueue, SendSms, QuerySendDetails) on '/', MNS queue operations on \
             '/queues/<name>/messages', and an unsigned admin interface on '/_emulator/' (queues, faults, \
-            sends, smsup, reset). Signatures, tokens and clock skew are checked as the services do.
+            sends, smsup, push, reset). Signatures, tokens and clock skew are checked as the services do.
+            With --push-sms-report / --push-sms-up, receipts / replies are POSTed to that URL as JSON \
+            arrays (Alibaba's HTTP batch push) instead of entering the MNS queue.
             Prints 'emulator listening on http://HOST:PORT' once listening; stops on SIGTERM or SIGINT.
             """)
 
@@ -55,6 +57,20 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "Preload the SmsReport queue with this many generated receipts.")
     var preloadReports = 0
 
+    @Option(help: ArgumentHelp("Push SmsReport receipts to this http(s) URL as JSON arrays instead of the MNS queue.",
+                               valueName: "url"))
+    var pushSmsReport: String?
+
+    @Option(help: ArgumentHelp("Push SmsUp replies to this http(s) URL as JSON arrays instead of the MNS queue.",
+                               valueName: "url"))
+    var pushSmsUp: String?
+
+    @Option(help: "Seconds before a push the receiver did not accept is tried again (Alibaba: minutes).")
+    var pushRetrySeconds: Double = 120
+
+    @Flag(help: "Put pushed receipts and replies into the MNS queues as well (a customer migrating between channels).")
+    var pushAlsoQueue = false
+
     func validate() throws {
         guard let (host, port) = Self.split(listen), (0...65_535).contains(port) else {
             throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8080")
@@ -66,8 +82,14 @@ struct EmulatorCommand: AsyncParsableCommand {
         where !(0...1).contains(share) {
             throw ValidationError("\(name) must be between 0 and 1")
         }
-        guard tokenLifetime > 0, visibilityTimeout >= 0, receiptDelay >= 0, clockSkew > 0, preloadReports >= 0 else {
+        guard tokenLifetime > 0, visibilityTimeout >= 0, receiptDelay >= 0, clockSkew > 0, preloadReports >= 0,
+              pushRetrySeconds >= 0 else {
             throw ValidationError("durations must be positive")
+        }
+        for (name, url) in [("--push-sms-report", pushSmsReport), ("--push-sms-up", pushSmsUp)] {
+            if let url, !PushSettings.isHTTPURL(url) {
+                throw ValidationError("\(name) must be an http:// or https:// URL, not \(url)")
+            }
         }
     }
 
@@ -78,7 +100,9 @@ struct EmulatorCommand: AsyncParsableCommand {
             accountUID: accountUid, tokenLifetime: tokenLifetime, visibilityTimeout: visibilityTimeout,
             clockSkewTolerance: clockSkew,
             sms: .init(receiptDelay: receiptDelay, failureShare: failureShare, withholdShare: withholdShare),
-            randomSeed: seed))
+            randomSeed: seed,
+            push: PushSettings(smsReportURL: pushSmsReport, smsUpURL: pushSmsUp,
+                               retryDelayMillis: Int(pushRetrySeconds * 1000), alsoQueue: pushAlsoQueue)))
         let signals = Self.terminationSignals()
         let bound = try await emulator.start()
         if preloadReports > 0 { emulator.enqueueGenerated(queue: emulator.smsReportQueue, count: preloadReports) }

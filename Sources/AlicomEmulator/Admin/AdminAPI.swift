@@ -13,13 +13,17 @@ import HTTPServing
 /// | `PUT /_emulator/sms` | replace the SMS flow (``EmulatorConfiguration/SmsFlow``) |
 /// | `POST /_emulator/smsup` | `{"phone_number","content","dest_code"?,"sequence_id"?,"sign_name"?}` into SmsUp |
 /// | `GET /_emulator/sends` | ground truth of every SendSms |
-/// | `POST /_emulator/reset` | empty queues, forget sends, tokens, nonces; faults off |
+/// | `GET /_emulator/push` | HTTP push channel: `{"settings":{PushSettings},"counters":{PushCounters},"countersByKind":{"SmsReport":..,"SmsUp":..}}` |
+/// | `PUT /_emulator/push` | replace ``PushSettings`` (missing keys take the defaults; 400 for a non-http(s) URL, `batchSize` < 1, ...); answers as GET |
+/// | `POST /_emulator/push/{SmsReport\|SmsUp}/items` | seed an outbox, due at once: a JSON array of strings (raw item texts, pushed verbatim), a JSON array of objects (each JSON-encoded), or `{"count":N,"failureShare":x,"internationalShare":y}`; answers `{"enqueued":N}` |
+/// | `POST /_emulator/reset` | empty queues and push outboxes, forget sends, tokens, nonces; faults off; push settings back to the configuration's, push counters zero |
 extension EmulatorCore {
     func handleAdmin(_ request: HTTPServerRequest) -> HTTPServerResponse {
         let parts = Array(request.path.split(separator: "/").map(String.init).dropFirst())
         if request.method == "POST", parts.count == 3, parts[0] == "queues", parts[2] == "messages" {
             return seed(queue: RequestTarget.percentDecode(parts[1], plusIsSpace: false), body: request.bodyData)
         }
+        if let answer = handlePushAdmin(method: request.method, parts: parts, body: request.bodyData) { return answer }
         switch (request.method, parts.joined(separator: "/")) {
         case ("GET", "queues"):
             return Self.json(broker.depths())
@@ -91,7 +95,7 @@ extension EmulatorCore {
     static func json(_ value: some Encodable) -> HTTPServerResponse {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]  // push URLs stay readable
         guard let data = try? encoder.encode(value) else { return adminError(500, "could not encode the answer") }
         return HTTPServerResponse(status: 200, headers: HTTPHeaderFields([("Content-Type", "application/json")]),
                                   body: data)

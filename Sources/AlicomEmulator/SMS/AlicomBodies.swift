@@ -44,6 +44,13 @@ enum AlicomBodies {
     /// repeated, as Alibaba does deliver duplicates) or replies.
     static func generated(count: Int, smsUp: Bool, failureShare: Double, random: inout SeededGenerator,
                           now: EpochMillis) -> [String] {
+        generatedJSON(count: count, smsUp: smsUp, failureShare: failureShare, random: &random, now: now).map(base64)
+    }
+
+    /// The same mix as ``generated(count:smsUp:failureShare:random:now:)`` as plain JSON texts, the
+    /// form the HTTP push channel sends.
+    static func generatedJSON(count: Int, smsUp: Bool, failureShare: Double, random: inout SeededGenerator,
+                              now: EpochMillis) -> [String] {
         let replies = ["退订", "TD", "好的", "收到，谢谢", "STOP", "1"]
         var bodies: [String] = []
         bodies.reserveCapacity(count)
@@ -65,9 +72,8 @@ enum AlicomBodies {
                                      errCode: failed ? "MK:0001" : "DELIVERED", errMessage: failed ? "MK:0001" : "用户接收成功",
                                      smsSize: 1, bizId: "\(800_000_000_000_000_000 + index)^0", outId: "seed-\(index)")
             }
-            let body = base64(json)
-            bodies.append(body)
-            previous = body
+            bodies.append(json)
+            previous = json
         }
         return bodies
     }

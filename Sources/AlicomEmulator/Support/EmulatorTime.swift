@@ -74,6 +74,19 @@ enum EmulatorTime {
         return (daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second) * 1000
     }
 
+    /// RFC 2822 in UTC+8 (`Mon, 23 Nov 2026 16:00:00 +0800`): the `SendDate` / `ReceiveDate` of
+    /// international receipts.
+    static func rfc2822Beijing(_ millis: EpochMillis) -> String {
+        let seconds = millis.floorDivided(by: 1000) + beijingOffsetSeconds
+        let (date, time) = components(seconds: seconds)
+        // 1970-01-01 was a Thursday (index 4 counting from Sunday).
+        let weekday = Int((seconds.floorDivided(by: 86_400) + 4) % 7 + 7) % 7
+        return "\(weekdays[weekday]), \(pad(date.day, 2)) \(months[Int(date.month) - 1]) \(pad(date.year, 4)) "
+            + "\(pad(time.hour, 2)):\(pad(time.minute, 2)):\(pad(time.second, 2)) +0800"
+    }
+
+    private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {

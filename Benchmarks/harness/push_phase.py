@@ -138,6 +138,7 @@ def throughput(port, arrays, connections):
     pending = list(reversed(arrays))  # pop() takes them in order
     attempts = {}
     done = {"items": 0, "requests": 0, "gave_up": 0}
+    answered = []  # (monotonic time, items) of every code-0 answer: for the rate second by second
 
     def worker():
         pusher = Pusher(port)
@@ -152,6 +153,7 @@ def throughput(port, arrays, connections):
                 done["requests"] += 1
                 if ok:
                     done["items"] += count
+                    answered.append((time.monotonic(), count))
                     continue
                 attempts[id(array)] = attempts.get(id(array), 1) + 1
                 if attempts[id(array)] <= MAX_ATTEMPTS:
@@ -169,6 +171,9 @@ def throughput(port, arrays, connections):
     for thread in threads:
         thread.join()
     seconds = time.monotonic() - started
+    done["items_by_second"] = [0] * (int(seconds) + 1)
+    for at, count in answered:
+        done["items_by_second"][int(at - started)] += count
     return done, seconds, time.process_time() - cpu_before, errors
 
 
@@ -271,6 +276,8 @@ def push(binary, emulator, workdir, n, up_share, pollers, batch, wait_seconds, l
             "pusher_cpu_seconds_per_10k": round(pusher_cpu / max(items, 1) * 10_000, 3),
             "peak_rss_mib": round(after.peak_rss_kib / 1024, 1),
             "arrays_given_up": done["gave_up"], "errors": errors.figures(),
+            # Items answered in each second from the first request (the last entry is a partial second).
+            "items_by_second": done["items_by_second"],
         }
         result["items_per_second"] = result["throughput"]["items_per_second"]
         result["ledger_rows"] = rows

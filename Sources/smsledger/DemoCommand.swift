@@ -7,6 +7,14 @@ import SMSLedgerConfig
 import SMSLedgerCore
 import SMSLedgerDaemon
 
+/// How the demo's receipts and replies reach the daemon.
+enum DemoChannel: String, ExpressibleByArgument, CaseIterable, Sendable {
+    /// The MNS queues, polled by the daemon (the default console setting).
+    case queue
+    /// Alibaba's HTTP batch push to the daemon's listener (`[alibaba_push]`).
+    case push
+}
+
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
@@ -17,10 +25,17 @@ struct DemoCommand: AsyncParsableCommand {
             the given config. The demo sends SMS through the emulator's SendSms (signed RPC), records \
             each send in the ledger, injects replies from phones and one malformed message, waits \
             until both queues are drained, stops the daemon gracefully and prints what landed.
+            With --channel push the emulator plays the console's "HTTP批量推送" instead: it POSTs \
+            receipts and replies as JSON arrays to the daemon's [alibaba_push] paths (a random token \
+            in the URL), pushing again what was not answered with code 0.
             """)
 
     @Option(name: .shortAndLong, help: ArgumentHelp("The demo configuration.", valueName: "file"))
     var config: String = "Config/smsledger.demo.toml"
+
+    @Option(help: ArgumentHelp("How receipts and replies reach the daemon: queue (MNS, polled) or push (HTTP batch push).",
+                               valueName: "queue|push"))
+    var channel: DemoChannel = .queue
 
     @Option(help: "How many SMS to send.")
     var sends: Int = 120
@@ -51,6 +66,11 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         var environment = ProcessInfo.processInfo.environment
         if environment["SMSLEDGER_LOGGING_LEVEL"] == nil { environment["SMSLEDGER_LOGGING_LEVEL"] = verbose ? "info" : "warning" }
+        let pushToken = Self.randomToken()
+        if channel == .push {
+            environment["SMSLEDGER_ALIBABA_PUSH_ENABLED"] = "true"
+            environment["SMSLEDGER_ALIBABA_PUSH_TOKEN"] = pushToken
+        }
         let loaded: LoadedConfiguration
         do {
             loaded = try ConfigLoader.load(path: config, environment: environment)
@@ -71,6 +91,15 @@ struct DemoCommand: AsyncParsableCommand {
             sms: .init(receiptDelay: 1, failureShare: failureShare, withholdShare: withholdShare)))
         _ = try await emulator.start()
         FileOutput.write("emulator listening on http://127.0.0.1:\(port) (MNS, Dybaseapi, Dysmsapi)" + "\n")
+        if channel == .push {
+            let base = "http://127.0.0.1:\(settings.http.listen.port)\(settings.alibabaPush.pathPrefix)/\(pushToken)"
+            // Retries seconds apart instead of the console's minutes, so a push made before the
+            // daemon listens lands within the demo.
+            emulator.setPush(PushSettings(smsReportURL: base + "/SmsReport", smsUpURL: base + "/SmsUp",
+                                          retryDelayMillis: 1000, maxAttempts: 60))
+            FileOutput.write("emulator pushes SmsReport and SmsUp to http://127.0.0.1:\(settings.http.listen.port)"
+                + "\(settings.alibabaPush.pathPrefix)/<token>/… instead of queueing them" + "\n")
+        }
 
         let (signals, stopDaemon) = AsyncStream<DaemonSignal>.makeStream()
         let daemon = Task { await Daemon(configPath: config, environment: environment).run(signals: signals) }
@@ -118,8 +147,14 @@ struct DemoCommand: AsyncParsableCommand {
         for index in 0..<replies {
             emulator.injectReply(phone: String(format: "1380013%04d", index * 7 % max(sends, 1)), content: texts[index % texts.count])
         }
-        emulator.enqueue(queue: emulator.smsReportQueue, bodies: ["this is not base64 JSON"])
-        FileOutput.write("injected \(replies) replies into SmsUp and 1 malformed message into SmsReport" + "\n")
+        if channel == .push {
+            // Valid JSON with a field of the wrong type: quarantined on its own, its array still stored.
+            emulator.enqueuePushItems(kind: .smsReport, rawItems: [#"{"biz_id":"demo-malformed","success":"maybe"}"#])
+            FileOutput.write("injected \(replies) replies and 1 malformed receipt item into the pushes" + "\n")
+        } else {
+            emulator.enqueue(queue: emulator.smsReportQueue, bodies: ["this is not base64 JSON"])
+            FileOutput.write("injected \(replies) replies into SmsUp and 1 malformed message into SmsReport" + "\n")
+        }
     }
 
     /// Waits until no message is visible, in flight or still to come (receipts are delayed by the
@@ -129,13 +164,20 @@ struct DemoCommand: AsyncParsableCommand {
         try await Task.sleep(for: .seconds(1))
         while ContinuousClock.now < deadline {
             let depths = emulator.queueDepths()
-            if depths.allSatisfy({ $0.visible + $0.inFlight + $0.delayed == 0 }) {
-                FileOutput.write("both queues are empty: every message was committed, then deleted" + "\n")
+            let pushes = emulator.pushCounters()
+            if depths.allSatisfy({ $0.visible + $0.inFlight + $0.delayed == 0 }), pushes.pending == 0 {
+                if channel == .push {
+                    FileOutput.write("every push was answered with code 0 after its commit: \(pushes.acceptedRequests) "
+                        + "arrays, \(pushes.itemsAccepted) items (\(pushes.failedRequests) pushes failed and were retried, "
+                        + "\(pushes.itemsAbandoned) items abandoned)" + "\n")
+                } else {
+                    FileOutput.write("both queues are empty: every message was committed, then deleted" + "\n")
+                }
                 return
             }
             try await Task.sleep(for: .milliseconds(250))
         }
-        throw CLIError("the queues did not drain within 120 s: \(emulator.queueDepths())")
+        throw CLIError("the queues did not drain within 120 s: \(emulator.queueDepths()), pushes \(emulator.pushCounters())")
     }
 
     /// Withheld receipts never reach the queue; the compensation job asks QuerySendDetails about
@@ -154,6 +196,12 @@ struct DemoCommand: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(500))
         }
         throw CLIError("some sends were still open after 60 s")
+    }
+
+    /// 32 hex digits for the push URLs (the config requires at least 16 URL-safe characters).
+    private static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
 
     private func removeLedger(at path: String) {

@@ -83,11 +83,14 @@ stage "service manager: smsledger run as a Type=notify unit under systemd --user
     systemd/tests/unit-sandbox.sh "$bin"
 stage "crash safety: kill -9 at random moments, restart, drain; nothing lost or doubled" \
     Tests/System/crash-safety.sh "$bin"
+stage "push crash safety: kill -9 while the emulator pushes; everything answered code 0 is stored, the rest pushed again" \
+    Tests/System/push-crash-safety.sh "$bin"
 # README's first command, smaller: every send must end in the emulator's true final state.
 demo_check() {
     local log=.build/demo-check.log
-    "$bin" demo --sends 40 --replies 4 >"$log" 2>&1 || { cat "$log"; return 1; }
+    "$bin" demo --sends 40 --replies 4 "$@" >"$log" 2>&1 || { cat "$log"; return 1; }
     grep -q "final states matching the emulator's ground truth: 40 of 40" "$log" || { cat "$log"; return 1; }
 }
 stage "demo: the README's main job against the emulator" demo_check
+stage "demo --channel push: the same job with Alibaba's HTTP push instead of the queues" demo_check --channel push
 echo "== all test stages passed"

@@ -25,6 +25,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.dont_write_bytecode = True
@@ -155,17 +156,28 @@ def main():
         base = f"http://127.0.0.1:{http_port}/alibaba/push/{TOKEN}"
         # A daemon that is down refuses the connection; the platform tries again a second later here.
         emulator.admin("PUT", "push", {
-            "smsReportURL": base + "/SmsReport", "smsUpURL": base + "/SmsUp", "batchSize": 100,
-            "flushIntervalMillis": 20, "concurrency": 4, "timeoutMillis": 3000, "retryDelayMillis": 1000,
+            "smsReportURL": base + "/SmsReport", "smsUpURL": base + "/SmsUp", "batchSize": 40,
+            "flushIntervalMillis": 30, "concurrency": 1, "timeoutMillis": 3000, "retryDelayMillis": 1000,
             "maxAttempts": 1000, "duplicateShare": 0.02})
         now = int(time.time())
         reports = make_reports(args.reports, rng, now)
         replies = make_replies(args.replies, rng, now)
         report_items = [body for body, _, _ in reports.values()]
         reply_items = [body for body, _ in replies.values()]
-        for kind, items in (("SmsReport", report_items), ("SmsUp", reply_items)):
-            for start in range(0, len(items), 500):
-                emulator.admin("POST", f"push/{kind}/items", items[start:start + 500])
+        # The platform pushes as receipts happen: the items are fed in over about as long as the kills
+        # take, so that pushes are in flight, half committed or unanswered when the daemon dies.
+        chunks = max(1, int(args.kills * 0.9 / 0.1))
+
+        def feed():
+            for index in range(chunks):
+                for kind, items in (("SmsReport", report_items), ("SmsUp", reply_items)):
+                    part = items[index * len(items) // chunks:(index + 1) * len(items) // chunks]
+                    if part:
+                        emulator.admin("POST", f"push/{kind}/items", part)
+                time.sleep(0.1)
+
+        feeder = threading.Thread(target=feed, daemon=True)
+        feeder.start()
         # The same news through the queues too, as while a customer switches channels.
         emulator.enqueue(REPORT_QUEUE, [b64(body) for body in rng.sample(report_items, len(report_items) // 10)])
         emulator.enqueue(UP_QUEUE, [b64(body) for body in rng.sample(reply_items, len(reply_items) // 10)])
@@ -182,11 +194,13 @@ def main():
             os.kill(daemon.pid, signal.SIGKILL)
             daemon.wait(timeout=10)
             daemon = None
+            time.sleep(rng.uniform(0, 0.4))  # down for a moment: pushes meanwhile are refused
             receipts, stored_replies = stored_counts(store)
             counters = push_state(emulator)
             log(f"kill -9 #{kill} after {delay:.2f} s: ledger has {receipts} receipts, {stored_replies} replies; "
                 f"{counters['pending']} items still to push, {counters['failedRequests']} pushes failed so far")
 
+        feeder.join()
         daemon_log.write("--- final start (drain, then SIGTERM)\n")
         daemon_log.flush()
         notify.drain()

@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // The domain: events, statuses, normalisers and pure state machines. No I/O.
@@ -58,6 +59,7 @@ let package = Package(
             "SMSLedgerCore", "SMSLedgerConfig", "LedgerStore", "AlibabaCloud", "HTTPServing", "Systemd",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "smsledger", dependencies: [
             "SMSLedgerDaemon", "AlicomEmulator",

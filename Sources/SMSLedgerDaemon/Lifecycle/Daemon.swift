@@ -4,15 +4,18 @@ import LedgerStore
 import Logging
 import SMSLedgerConfig
 import SMSLedgerCore
+import ServiceLifecycle
 import Synchronization
 import Systemd
 
 /// `smsledger run`: the long-running service.
 ///
-/// Start-up order is config → logging → store → pollers → `READY=1`; shutdown is the reverse,
-/// with `STOPPING=1` first. Signals arrive as a stream: SIGTERM/SIGINT stop gracefully (in-flight
-/// batches are committed and deleted; a long poll in flight is cancelled, which loses nothing),
-/// SIGHUP re-reads the config and keeps the old one if the new one is invalid.
+/// Start-up order is config → logging → store → a `ServiceGroup` of listener, pollers,
+/// compensator, signals and heartbeat → `READY=1` once the listener is bound and the pollers run;
+/// shutdown is the reverse, with `STOPPING=1` first, bounded by ``stopDeadline``. Signals arrive
+/// as a stream: SIGTERM/SIGINT shut the group down gracefully (in-flight batches are committed and
+/// deleted; a long poll in flight is cancelled, which loses nothing), SIGHUP re-reads the config
+/// and keeps the old one if the new one is invalid.
 public final class Daemon: Sendable {
     /// Exit codes, distinct so that an operator (and `Restart=on-failure`) can tell them apart.
     public enum ExitCode {
@@ -64,7 +67,15 @@ public final class Daemon: Sendable {
     /// `listen = "127.0.0.1:0"` this is the only way to learn it short of reading the log.
     public var httpPort: Int? { state.withLock { $0?.listener?.port } }
 
+    /// How long a graceful stop may take before the services still stopping are cancelled: below
+    /// the unit's `TimeoutStopSec=30`, so the daemon ends itself before systemd resorts to SIGKILL.
+    public static let stopDeadline: Duration = .seconds(25)
+
     /// Runs until SIGTERM/SIGINT (or until `signals` ends) and returns the process exit code.
+    ///
+    /// The store and the HTTP client are opened here and closed here, once, whatever happened in
+    /// between; everything that runs in between is a service of one `ServiceGroup` (see
+    /// `DaemonServices.swift`).
     public func run(signals: AsyncStream<DaemonSignal>? = nil) async -> Int32 {
         let signals = signals ?? SignalEvents.process
         let loaded: LoadedConfiguration
@@ -92,61 +103,86 @@ public final class Daemon: Sendable {
         let enabledQueues = [configuration.queues.smsReport, configuration.queues.smsUp].filter(\.enabled).count
         let transport = AsyncHTTPClientTransport(configuration: .init(connectionsPerHost: max(
             16, configuration.polling.pollersPerQueue * enabledQueues + configuration.compensation.concurrency + 4)))
+        let code = await serve(configuration, logSettings: logSettings, store: store, transport: transport,
+                               signals: signals)
+        await store.close()
+        try? await transport.shutdown()
+        logger.info("stopped")
+        return code
+    }
+
+    /// Builds the services for `configuration` and runs them as one group until it shuts down.
+    private func serve(_ configuration: SMSLedgerConfiguration, logSettings: LogSettings, store: SQLiteLedgerStore,
+                       transport: AsyncHTTPClientTransport, signals: AsyncStream<DaemonSignal>) async -> Int32 {
         let runtime: PollingRuntime
         do {
             runtime = try PollingRuntime(configuration: configuration, store: store, transport: transport, logger: logger)
         } catch {
             FileOutput.standardError("smsledger: the configuration is not valid:\n\(error)\n")
-            await store.close()
-            try? await transport.shutdown()
             return ExitCode.configuration
         }
-        let listener: HTTPListener?
-        do {
-            listener = try await Self.startListener(configuration, store: store, logger: logger)
-        } catch {
-            logger.critical("cannot start the HTTP listener on \(configuration.http.listen): \(error)")
-            await store.close()
-            try? await transport.shutdown()
-            return ExitCode.configuration
-        }
+        let listener = Self.makeListener(configuration, store: store, logger: logger)
         state.withLock {
             $0 = RunState(configuration: configuration, runtime: runtime, listener: listener, logSettings: logSettings)
         }
-        runtime.start()
-        logger.info("ready", metadata: [LogKeys.storePath: "\(configuration.store.path)",
-                                        "pollers": "\(runtime.pollers.count)"])
-        _ = notifier.ready()
-
-        let heartbeat = Task { await self.heartbeat() }
-        for await signal in signals {
-            if signal == .terminate { break }
-            await reload(store: store, transport: transport)
+        let started = StartupBarrier(count: listener == nil ? 1 : 2)
+        let bindFailure = FailureNote()
+        let current: @Sendable () -> PollingRuntime? = { [self] in currentRuntime() }
+        var services: [any Service] = []
+        if let listener { services.append(ListenerService(listener: listener, started: started, bindFailure: bindFailure)) }
+        services += [
+            PollersService(runtime: current, started: started),
+            CompensatorService(runtime: current),
+            SignalService(signals: signals) { [self] in await reload(store: store, transport: transport) },
+            HeartbeatService(started: started, ready: { [self] in announceReady() }, beat: { [self] in await heartbeat() },
+                             stopping: { [self] in announceStopping() }),
+        ]
+        // Any service ending, normally or not, shuts the whole group down gracefully: a listener
+        // that cannot bind must not leave the pollers running without it.
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                                           failureTerminationBehavior: .gracefullyShutdownGroup) },
+            logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = Self.stopDeadline
+        do {
+            try await ServiceGroup(configuration: groupConfiguration).run()
+        } catch {
+            if let failure = bindFailure.reason {
+                logger.critical("cannot start the HTTP listener on \(configuration.http.listen): \(failure)")
+                return ExitCode.configuration
+            }
+            logger.critical("a service failed: \(error)")
+            return ExitCode.failure
         }
-
-        _ = notifier.stopping()
-        logger.info("stopping: finishing in-flight batches")
-        heartbeat.cancel()
-        await currentRuntime()?.stop()
-        await state.withLock({ $0?.listener })?.stop()
-        await store.close()
-        try? await transport.shutdown()
-        logger.info("stopped")
+        if let failure = bindFailure.reason {
+            logger.critical("cannot start the HTTP listener on \(configuration.http.listen): \(failure)")
+            return ExitCode.configuration
+        }
         return ExitCode.success
     }
 
-    /// The listener for `POST /v1/sends` and provider callbacks, when `[http] enabled`.
-    private static func startListener(_ configuration: SMSLedgerConfiguration, store: any LedgerStore,
-                                      logger: Logger) async throws -> HTTPListener? {
+    private func announceReady() {
+        guard let current = state.withLock({ $0 }) else { return }
+        logger.info("ready", metadata: [LogKeys.storePath: "\(current.configuration.store.path)",
+                                        "pollers": "\(current.runtime.pollers.count)"])
+        _ = notifier.ready()
+    }
+
+    private func announceStopping() {
+        _ = notifier.stopping()
+        logger.info("stopping: finishing in-flight batches")
+    }
+
+    /// The listener for `POST /v1/sends`, provider callbacks and pushes, when `[http] enabled`;
+    /// ``ListenerService`` binds it.
+    private static func makeListener(_ configuration: SMSLedgerConfiguration, store: any LedgerStore,
+                                     logger: Logger) -> HTTPListener? {
         guard configuration.http.enabled else { return nil }
         let schedule = CheckSchedule(firstCheckAfter: configuration.compensation.firstCheckAfter,
                                      backoff: configuration.compensation.backoff)
-        let listener = HTTPListener(settings: configuration.http, teleSignKey: configuration.telesign.apiKey,
-                                    push: configuration.alibabaPush, store: store,
-                                    firstCheckDelay: schedule.firstCheckDelay, logger: logger)
-        let port = try await listener.start()
-        logger.info("listening for /v1/sends and \(configuration.http.telesignCallbackPath) on \(configuration.http.listen.host):\(port)")
-        return listener
+        return HTTPListener(settings: configuration.http, teleSignKey: configuration.telesign.apiKey,
+                            push: configuration.alibabaPush, store: store,
+                            firstCheckDelay: schedule.firstCheckDelay, logger: logger)
     }
 
     private func currentRuntime() -> PollingRuntime? {
@@ -209,9 +245,9 @@ public final class Daemon: Sendable {
         _ = notifier.status("reload refused (invalid configuration); running with the previous one: \(reason)")
     }
 
-    /// Every few seconds: `STATUS=` with a one-line summary, and `WATCHDOG=1` only while every
-    /// poller is alive. A wedged poller (a step stuck far longer than a long poll plus its
-    /// timeout) stops the pings, so systemd's watchdog restarts us.
+    /// Every few seconds until cancelled: `STATUS=` with a one-line summary, and `WATCHDOG=1` only
+    /// while every poller is alive. A wedged poller (a step stuck far longer than a long poll plus
+    /// its timeout) stops the pings, so systemd's watchdog restarts us.
     private func heartbeat() async {
         let period = heartbeatPeriod ?? min(notifier.watchdogInterval().map { $0 / 3 } ?? .seconds(5), .seconds(5))
         var wasAlive = true

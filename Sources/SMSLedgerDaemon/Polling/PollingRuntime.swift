@@ -20,10 +20,22 @@ public final class PollingRuntime: Sendable {
                 logger: Logger) throws(ConfigurationErrors) {
         let alibaba = configuration.alibaba
         fingerprint = PollingFingerprint(configuration)
+        let queues = [(MessageKind.smsReport, configuration.queues.smsReport), (MessageKind.smsUp, configuration.queues.smsUp)]
+            .filter { $0.1.enabled }
+        // A deployment that only takes callbacks or pushes talks to no Alibaba API: no credentials.
+        guard !queues.isEmpty || configuration.compensation.enabled else {
+            compensator = nil
+            pollers = []
+            return
+        }
         guard let keyId = alibaba.accessKeyID, let secret = alibaba.accessKeySecret else {
+            let needs = [queues.isEmpty ? nil : "poll the queues", configuration.compensation.enabled ? "run compensation" : nil]
+                .compactMap { $0 }.joined(separator: " and ")
             throw ConfigurationErrors([ConfigurationError(
                 file: nil, line: nil, key: "alibaba.access_key_id",
-                message: "alibaba.access_key_id and a secret (access_key_secret_file, _env, _credential or inline) are required to poll the queues")])
+                message: "alibaba.access_key_id and a secret (access_key_secret_file, _env, _credential or inline) are "
+                    + "required to \(needs); switch those off (queues.sms_report_enabled, queues.sms_up_enabled, "
+                    + "compensation.enabled) to run only the HTTP listener")])
         }
         let credentials = RPCCredentials(accessKeyId: keyId, accessKeySecret: secret.reveal())
         let timeout = alibaba.requestTimeout
@@ -41,9 +53,7 @@ public final class PollingRuntime: Sendable {
         let polling = configuration.polling
         let settings = PollerSettings(polling)
         let policy = RetryPolicy(maxBackoff: polling.maxBackoff, configurationRetry: polling.configErrorRetry)
-        for (kind, subscription) in [(MessageKind.smsReport, configuration.queues.smsReport),
-                                     (MessageKind.smsUp, configuration.queues.smsUp)] {
-            guard subscription.enabled else { continue }
+        for (kind, _) in queues {
             guard let queueName = configuration.queues.resolvedName(for: kind) else {
                 throw ConfigurationErrors([ConfigurationError(
                     file: nil, line: nil, key: "queues.account_uid",
@@ -64,17 +74,34 @@ public final class PollingRuntime: Sendable {
     }
 
     public func start() {
+        startPollers()
+        startCompensator()
+    }
+
+    public func startPollers() {
         pollers.forEach { $0.start() }
+    }
+
+    public func startCompensator() {
         compensator?.start()
     }
 
     /// Stops every poller and the compensator gracefully (in-flight batches are committed and
     /// deleted first; questions in flight are answered and applied).
     public func stop() async {
+        async let pollersStopped: Void = stopPollers()
+        await stopCompensator()
+        await pollersStopped
+    }
+
+    public func stopPollers() async {
         await withTaskGroup(of: Void.self) { group in
             for poller in pollers { group.addTask { await poller.stop() } }
-            if let compensator { group.addTask { await compensator.stop() } }
         }
+    }
+
+    public func stopCompensator() async {
+        await compensator?.stop()
     }
 
     /// Applies settings that do not need new clients (batch size, wait, compensation pace).

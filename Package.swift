@@ -26,7 +26,9 @@ let package = Package(
         .target(name: "SMSLedgerConfig", dependencies: ["SMSLedgerCore"]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The durable ledger: store protocol, SQLite implementation, migrations.
-        .target(name: "LedgerStore", dependencies: ["SMSLedgerCore", "CSQLite"]),
+        .target(name: "LedgerStore", dependencies: [
+            "SMSLedgerCore", "CSQLite", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Signing, the MNS / Dybaseapi / Dysmsapi clients and the token provider.
         .target(name: "AlibabaCloud", dependencies: [
             "SMSLedgerCore",

@@ -107,7 +107,7 @@ final class EmulatorCore: Sendable {
 
     static func mnsRequestId() -> String {
         // 24 upper-case hex digits, the shape of a real `x-mns-request-id`; one per answer, so no
-        // `String(format:)` (Foundation's formatter cost 3 % of the emulator's CPU in the benchmark).
+        // `String(format:)`, whose formatter showed up in the emulator's profile (Benchmarks/README.md).
         var random = SystemRandomNumberGenerator()
         let bytes = (0..<12).map { _ in UInt8.random(in: 0...UInt8.max, using: &random) }
         return Hex.encode(bytes, uppercase: true)

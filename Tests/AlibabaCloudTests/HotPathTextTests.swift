@@ -134,7 +134,7 @@ struct HotPathTextTests {
     /// 10,000 seeded random instants (years ~1600–2400, with fractions), plus day, month, year and
     /// leap-day boundaries and instants just before them.
     static func sampleDates() -> [Date] {
-        var random = SplitMix(seed: 0x5EED_DA7E)
+        var random = SeededGenerator(seed: 0x5EED_DA7E)
         var seconds: [Double] = (0..<10_000).map { index in
             let whole = Double(Int64.random(in: -11_676_096_000...13_569_465_600, using: &random))
             return index.isMultiple(of: 3) ? whole : whole + Double.random(in: 0..<1, using: &random)

@@ -1,4 +1,5 @@
 import Foundation
+import SMSLedgerCore
 
 /// One page of `QuerySendDetails`: the rows exactly as the service sent them (one JSON object each)
 /// and the total over all pages.
@@ -69,9 +70,7 @@ public struct DysmsClient: Sendable {
               let year = Int(text.prefix(4)), let month = Int(text.dropFirst(4).prefix(2)),
               let day = Int(text.suffix(2)), year >= 2000, (1...12).contains(month), day >= 1
         else { return false }
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        return day <= days[month - 1]
+        return day <= ProlepticGregorian.daysInMonth(year: year, month: month)
     }
 
     /// Reads the rows and `TotalCount` from a successful answer. Pure.

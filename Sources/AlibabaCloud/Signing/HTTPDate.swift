@@ -3,8 +3,8 @@ import SMSLedgerCore
 
 /// RFC 1123 dates (`Tue, 05 Mar 2024 06:07:08 GMT`) and RPC timestamps written and read by hand.
 ///
-/// A `DateFormatter` per request cost ~117 µs and 333 allocations in the daemon's profile, more than
-/// the rest of signing an MNS request. The fields come from days-since-epoch arithmetic (H. Hinnant's
+/// A `DateFormatter` per request cost more than the rest of signing an MNS request (figures in
+/// Benchmarks/README.md). The fields come from days-since-epoch arithmetic (H. Hinnant's
 /// `civil_from_days`, proleptic Gregorian) with POSIX day and month names, so the text does not depend
 /// on the host's zone or locale. Output is byte-identical to the POSIX `DateFormatter` it replaces
 /// from 1583 on (before that ICU switches to the Julian calendar; no request carries such a date).

@@ -54,8 +54,8 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         config.redirectConfiguration = .disallow
         config.httpVersion = .http1Only
         // No spans: nothing here exports traces, and with the default (a no-op global tracer) the
-        // client still opened a span and built its request attributes for every request, about 2 %
-        // of the daemon's CPU while draining a queue (perf, Benchmarks/README.md).
+        // client still opened a span and built its request attributes for every request, a visible
+        // share of the daemon's CPU while draining a queue (Benchmarks/README.md).
         config.tracing.tracer = nil
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
         // ResponseAccumulator traps on a negative limit or one past 4 GiB (a ByteBuffer's size).
@@ -64,8 +64,8 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
 
     /// Runs the request through the client's future-based API with a ``ResponseAccumulator``, which
     /// hands over the whole answer in one buffer: the async API streams the body through an
-    /// async sequence, with several task switches per request (measured: about 4 % of the daemon's
-    /// CPU per message while draining; the MNS answers are small and read whole anyway). Cancelling
+    /// async sequence, with several task switches per request (a measurable share of the daemon's CPU
+    /// per message, see Benchmarks/README.md; the MNS answers are small and read whole anyway). Cancelling
     /// the calling task cancels the request.
     public func execute(_ request: TransportRequest, timeout: Duration) async throws -> TransportResponse {
         do {

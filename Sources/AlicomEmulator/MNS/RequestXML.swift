@@ -4,9 +4,9 @@ import Foundation
 /// The small XML bodies clients send (`ReceiptHandles`, `Message`, `Messages`), read by the same
 /// strict byte-level reader the client uses for MNS answers.
 ///
-/// FoundationXML's `XMLParser` did this before. In the benchmark's profile it and the `NSString`
-/// trimming of each handle were a quarter of the emulator's CPU, on a path the protocol ceiling
-/// measures; and on Linux it reported success for some truncated documents and crashed the process on
+/// FoundationXML's `XMLParser` did this before. It and the `NSString` trimming of each handle were a
+/// large share of the emulator's CPU (Benchmarks/README.md, "Fifth round"), on a path the protocol
+/// ceiling measures; and on Linux it reported success for some truncated documents and crashed the process on
 /// a few malformed inputs (see `MNSXMLParser`), which a server must survive. Anything the reader
 /// refuses is `MalformedXML`, as MNS answers.
 enum RequestXML {

@@ -1,3 +1,4 @@
+import SMSLedgerCore
 import Foundation
 
 /// The JSON inside Alicom queue messages, written by hand so the field order is the documented one

@@ -1,3 +1,4 @@
+import SMSLedgerCore
 import AlibabaCloud
 import Crypto
 

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import SMSLedgerCore
 
@@ -231,11 +232,11 @@ struct BatchWriter {
     /// SHA-256 over the source, a zero byte, and the body: the same bytes from two sources are two
     /// different problems and stay two rows.
     static func digest(of entry: QuarantineEntry) -> [UInt8] {
-        var digest = SHA256Digest()
-        digest.update(entry.source.rawValue.utf8)
-        digest.update(CollectionOfOne(UInt8(0)))
-        digest.update(entry.rawBody)
-        return digest.finalize()
+        var digest = SHA256()
+        digest.update(data: Array(entry.source.rawValue.utf8))
+        digest.update(data: [UInt8(0)])
+        digest.update(data: entry.rawBody)
+        return Array(digest.finalize())
     }
 }
 

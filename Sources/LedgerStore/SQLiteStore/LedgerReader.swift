@@ -192,7 +192,7 @@ struct LedgerReader {
         let id = s.int64(0)
         let entry = QuarantineEntry(source: try decode(s, 1, id, "quarantine", EventSource.init), rawBody: s.data(2),
                                     reason: s.string(4), context: s.optionalString(5))
-        return StoredQuarantine(id: id, entry: entry, digest: [UInt8](s.data(3)).hexString, firstSeen: s.date(6),
+        return StoredQuarantine(id: id, entry: entry, digest: Hex.encode(s.data(3), uppercase: false), firstSeen: s.date(6),
                                 lastSeen: s.date(7), count: s.optionalInt(8) ?? 0)
     }
 

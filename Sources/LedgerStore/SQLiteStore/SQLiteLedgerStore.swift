@@ -159,8 +159,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         try connection.exec("PRAGMA synchronous = \(options.synchronous.pragmaValue)")
         try connection.exec("PRAGMA foreign_keys = ON")
         // 8 MiB of page cache instead of SQLite's 2 MiB: the indexes' inner pages stay in memory, so
-        // a commit reads far fewer pages back from the file (measured: a fifth less system time per
-        // receipt). The WAL may grow to the checkpointer's inline threshold; once it has been copied
+        // a commit reads far fewer pages back from the file (Benchmarks/README.md). The WAL may grow to the checkpointer's inline threshold; once it has been copied
         // it is cut back to 64 MiB rather than keeping its largest size on disk.
         try connection.exec("PRAGMA cache_size = -8192")
         try connection.exec("PRAGMA journal_size_limit = \(64 << 20)")

@@ -175,8 +175,7 @@ enum LedgerSchema {
     /// of its own in that index, written to the WAL and fsynced by the commit and copied again by the
     /// checkpoint. Keyed by the ten-minute bucket instead, entries of one bucket sit in row order, so
     /// a new send lands at the end of its bucket: a commit touches one page per recent bucket, not
-    /// one per receipt (a replica of the writer with the benchmark's keys: 22.5–23.4 → 19.4–20.1 s for
-    /// 200,000 receipts, system time 20–21 → 14 µs per receipt; see Benchmarks/README.md). A
+    /// one per receipt (measured with a replica of the writer: Benchmarks/README.md, "Fourth round"). A
     /// time-window query still uses the index (``LedgerReader`` adds the bucket bounds) and sorts
     /// within a bucket; it reads at most one bucket more at each end.
     ///

@@ -9,8 +9,8 @@ import Dispatch
 ///
 /// Every timer's queue targets one shared serial queue. A queue of its own on the default target is
 /// an overcommit queue, and Dispatch gave each busy one a thread: at 32 pollers per queue the daemon
-/// ran 88–96 threads while draining (10 with the shared target), most of them waking twice per cycle
-/// to re-arm a timer or start a task. The handlers only take a lock and start a task, so one thread
+/// ran close to a hundred threads while draining (counts in Benchmarks/README.md), most of them waking
+/// twice per cycle to re-arm a timer or start a task. The handlers only take a lock and start a task, so one thread
 /// runs them all.
 final class PollTimer: @unchecked Sendable {
     // Safety: `source` and `cancelled` are only read or written on `queue`.

@@ -75,16 +75,14 @@ struct SQLiteConnectionTests {
         await reopened.close()
     }
 
-    @Test func sha256MatchesTheFIPSVectors() {
-        #expect(SHA256Digest.hash([UInt8]()).hexString
-            == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256Digest.hash(Array("abc".utf8)).hexString
-            == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(SHA256Digest.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)).hexString
-            == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        let long = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu"
-        #expect(SHA256Digest.hash(Array(long.utf8)).hexString
-            == "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1")
+    /// The quarantine identity is SHA-256 (swift-crypto) over source, a zero byte and the body.
+    @Test func theQuarantineDigestIsSHA256OverSourceZeroAndBody() {
+        let entry = QuarantineEntry(source: .smsReport, rawBody: Data("abc".utf8), reason: "r")
+        // printf 'sms_report\0abc' | sha256sum
+        #expect(Hex.encode(BatchWriter.digest(of: entry), uppercase: false)
+            == "7dfccaf96c7fdcd8bdfff0a5df642fe684980fad4f3c77d88624b0c3f3910a81")
+        let other = QuarantineEntry(source: .smsUp, rawBody: Data("abc".utf8), reason: "r")
+        #expect(BatchWriter.digest(of: other) != BatchWriter.digest(of: entry))
     }
 
     @Test func timesAreStoredAsWholeMilliseconds() {

@@ -138,6 +138,57 @@ def stored_counts(store):
         return ("?", "?")  # killed before the schema was created
 
 
+def final_run(binary, config, daemon_log, notify, drained):
+    """Starts the daemon once more, waits for READY=1, lets `drained(alive)` wait until its work is
+    done, then SIGTERMs it and expects exit 0 and STOPPING=1, as systemd would see a clean stop.
+    Returns None; raises Failure otherwise. Kills the daemon if anything goes wrong on the way."""
+    daemon_log.write("--- final start (drain, then SIGTERM)\n")
+    daemon_log.flush()
+    notify.drain()
+    daemon = start_daemon(binary, config, daemon_log, notify.path)
+    try:
+        # SIGTERM only once the daemon said READY=1: before that it may not handle signals yet.
+        if not notify.wait_for("READY=1", 30, alive=lambda: daemon.poll() is None):
+            raise Failure(f"no READY=1 from the final daemon within 30 s (exit code {daemon.poll()})")
+        drained(lambda: daemon.poll() is None)
+        daemon.send_signal(signal.SIGTERM)
+        try:
+            code = daemon.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            raise Failure("the daemon did not exit within 30 s of SIGTERM")
+        if code != 0:
+            raise Failure(f"the daemon exited with {code} after SIGTERM, expected 0; see {daemon_log.name}")
+        if "STOPPING=1" not in "\n".join(notify.drain()).split("\n"):
+            raise Failure("the daemon stopped without sending STOPPING=1")
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+
+
+def report_failure(name, failure, daemon_log):
+    """Prints the failure and the tail of the daemon's log (the work directory is kept)."""
+    print(f"{name}: FAIL: {failure}", file=sys.stderr, flush=True)
+    daemon_log.flush()
+    with open(daemon_log.name) as text:
+        print("--- daemon log (tail)\n" + "".join(text.readlines()[-30:]), file=sys.stderr)
+
+
+def clean_up(name, daemon, emulator, notify, daemon_log, workdir, keep):
+    """Kills what still runs, stops the emulator and removes the work directory unless kept."""
+    if daemon is not None and daemon.poll() is None:
+        daemon.kill()
+        daemon.wait()
+    if emulator is not None:
+        emulator.stop()
+    notify.close()
+    daemon_log.close()
+    if keep:
+        print(f"{name}: work directory kept: {workdir}", file=sys.stderr)
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def verify(store, reports, replies, emulator):
     failures = []
 
@@ -250,25 +301,8 @@ def main():
             log(f"kill -9 #{kill} after {delay:.2f} s ({phase}): ledger has {receipts} receipts, {stored_replies} replies; "
                 f"{pending} messages not yet deleted")
 
-        daemon_log.write("--- final start (drain, then SIGTERM)\n")
-        daemon_log.flush()
-        notify.drain()
-        daemon = start_daemon(args.binary, config, daemon_log, notify.path)
-        running = daemon
-        # SIGTERM only once the daemon said READY=1: before that it may not handle signals yet.
-        if not notify.wait_for("READY=1", 30, alive=lambda: running.poll() is None):
-            raise Failure(f"no READY=1 from the final daemon within 30 s (exit code {daemon.poll()})")
-        emulator.wait_drained(args.drain_timeout, alive=lambda: running.poll() is None)
-        daemon.send_signal(signal.SIGTERM)
-        try:
-            code = daemon.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            raise Failure("the daemon did not exit within 30 s of SIGTERM")
-        daemon = None
-        if code != 0:
-            raise Failure(f"the daemon exited with {code} after SIGTERM, expected 0; see {daemon_log.name}")
-        if "STOPPING=1" not in "\n".join(notify.drain()).split("\n"):
-            raise Failure("the daemon stopped without sending STOPPING=1")
+        final_run(args.binary, config, daemon_log, notify,
+                  lambda alive: emulator.wait_drained(args.drain_timeout, alive=alive))
 
         failures = verify(store, reports, replies, emulator)
         if failures:
@@ -282,25 +316,11 @@ def main():
               f"({args.duplicates} exact duplicates per queue absorbed), queues empty, quarantine empty", flush=True)
         return 0
     except Failure as failure:
-        print(f"crash-safety: FAIL: {failure}", file=sys.stderr, flush=True)
-        daemon_log.flush()
-        with open(daemon_log.name) as text:
-            tail = text.readlines()[-30:]
-        print("--- daemon log (tail)\n" + "".join(tail), file=sys.stderr)
+        report_failure("crash-safety", failure, daemon_log)
         args.keep = True
         return 1
     finally:
-        if daemon is not None and daemon.poll() is None:
-            daemon.kill()
-            daemon.wait()
-        if emulator is not None:
-            emulator.stop()
-        notify.close()
-        daemon_log.close()
-        if args.keep:
-            print(f"crash-safety: work directory kept: {workdir}", file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        clean_up("crash-safety", daemon, emulator, notify, daemon_log, workdir, args.keep)
 
 
 if __name__ == "__main__":

@@ -18,11 +18,9 @@ Usage: push_crash_safety.py BINARY [--kills N] [--reports N] [--replies N] [--se
 import argparse
 import os
 import random
-import shutil
 import signal
 import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,7 +28,8 @@ import time
 
 sys.dont_write_bytecode = True
 from alicom_queues import ACCOUNT_UID, REPORT_QUEUE, UP_QUEUE, Emulator, Failure, b64, make_replies, make_reports
-from crash_safety import KEY_ID, SECRET, NotifySocket, start_daemon, stored_counts
+from crash_safety import (KEY_ID, SECRET, NotifySocket, clean_up, final_run, report_failure, start_daemon,
+                          stored_counts)
 
 TOKEN = "push-crash-safety-0123456789abcdef"
 
@@ -201,25 +200,17 @@ def main():
                 f"{counters['pending']} items still to push, {counters['failedRequests']} pushes failed so far")
 
         feeder.join()
-        daemon_log.write("--- final start (drain, then SIGTERM)\n")
-        daemon_log.flush()
-        notify.drain()
-        daemon = start_daemon(args.binary, config, daemon_log, notify.path)
-        running = daemon
-        if not notify.wait_for("READY=1", 30, alive=lambda: running.poll() is None):
-            raise Failure(f"no READY=1 from the final daemon within 30 s (exit code {daemon.poll()})")
-        deadline = time.monotonic() + args.drain_timeout
-        while push_state(emulator)["pending"] > 0 or emulator.pending() > 0:
-            if running.poll() is not None:
-                raise Failure("the daemon exited while the pushes were draining")
-            if time.monotonic() > deadline:
-                raise Failure(f"not drained within {args.drain_timeout:.0f} s: {push_state(emulator)}")
-            time.sleep(0.2)
-        daemon.send_signal(signal.SIGTERM)
-        code = daemon.wait(timeout=30)
-        daemon = None
-        if code != 0:
-            raise Failure(f"the daemon exited with {code} after SIGTERM, expected 0")
+
+        def drained(alive):
+            deadline = time.monotonic() + args.drain_timeout
+            while push_state(emulator)["pending"] > 0 or emulator.pending() > 0:
+                if not alive():
+                    raise Failure("the daemon exited while the pushes were draining")
+                if time.monotonic() > deadline:
+                    raise Failure(f"not drained within {args.drain_timeout:.0f} s: {push_state(emulator)}")
+                time.sleep(0.2)
+
+        final_run(args.binary, config, daemon_log, notify, drained)
         failures, counters, sources = verify(store, reports, replies, emulator)
         if failures:
             raise Failure("the ledger does not match what was pushed:\n  " + "\n  ".join(failures))
@@ -231,24 +222,11 @@ def main():
               f"(sources {sorted(sources)}), nothing abandoned, quarantine empty", flush=True)
         return 0
     except Failure as failure:
-        print(f"push-crash-safety: FAIL: {failure}", file=sys.stderr, flush=True)
-        daemon_log.flush()
-        with open(daemon_log.name) as text:
-            print("--- daemon log (tail)\n" + "".join(text.readlines()[-30:]), file=sys.stderr)
+        report_failure("push-crash-safety", failure, daemon_log)
         args.keep = True
         return 1
     finally:
-        if daemon is not None and daemon.poll() is None:
-            daemon.kill()
-            daemon.wait()
-        if emulator is not None:
-            emulator.stop()
-        notify.close()
-        daemon_log.close()
-        if args.keep:
-            print(f"push-crash-safety: work directory kept: {workdir}", file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        clean_up("push-crash-safety", daemon, emulator, notify, daemon_log, workdir, args.keep)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,21 @@ struct ShippedConfigTests {
 
     private static func path(_ name: String) -> String { (configDirectory as NSString).appendingPathComponent(name) }
 
+    /// The example is rendered from the one declaration of every key (`SettingsCatalogue`); a key
+    /// added there without regenerating the file fails here: `smsledger check-config --example > Config/smsledger.toml`.
+    @Test func exampleIsWhatTheCatalogueRenders() throws {
+        let text = try String(contentsOfFile: Self.path("smsledger.toml"), encoding: .utf8)
+        #expect(text == ExampleConfigText.render())
+    }
+
+    @Test func everyKeyIsDeclaredOnceWithHelp() {
+        let keys = SettingsCatalogue.all.map(\.key.dotted)
+        #expect(Set(keys).count == keys.count)
+        for setting in SettingsCatalogue.all {
+            #expect(!setting.help.isEmpty && setting.help.allSatisfy { $0.count <= 110 }, "\(setting.key)")
+        }
+    }
+
     @Test func exampleLoadsAsTheDefaults() throws {
         let loaded = try ConfigLoader.load(path: Self.path("smsledger.toml"), environment: [:])
         #expect(loaded.configuration == SMSLedgerConfiguration())

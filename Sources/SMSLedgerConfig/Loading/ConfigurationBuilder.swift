@@ -1,8 +1,9 @@
 import Foundation
 
-/// Turns checked raw settings into an ``SMSLedgerConfiguration``, section by section, starting from
-/// the defaults. Rules that span keys (queue names from the UID, a bearer token for a public
-/// listener) live here.
+/// Turns checked raw settings into an ``SMSLedgerConfiguration``, starting from the defaults: every
+/// key with a plain type and range is read by its declaration in ``SettingsCatalogue``; the keys
+/// declared there as custom are read here, because their rules span keys (queue names from the UID,
+/// a bearer token for a public listener) or go beyond a type (secrets, URLs, addresses).
 struct ConfigurationBuilder {
     var reader: SettingsReader
     let environment: [String: String]
@@ -15,11 +16,10 @@ struct ConfigurationBuilder {
     }
 
     mutating func build() -> (configuration: SMSLedgerConfiguration, warnings: [String], errors: [ConfigurationError]) {
+        for setting in SettingsCatalogue.all { setting.apply?(&reader, &configuration) }
         buildAlibaba()
         buildQueues()
-        buildPolling()
         buildStore()
-        buildCompensation()
         buildHTTP()
         buildAlibabaPush()
         buildTeleSign()
@@ -28,7 +28,7 @@ struct ConfigurationBuilder {
     }
 
     private mutating func buildAlibaba() {
-        var alibaba = AlibabaSettings()
+        var alibaba = configuration.alibaba
         alibaba.accessKeyID = reader.nonEmptyString(SettingKey("alibaba", "access_key_id"))
         alibaba.accessKeySecret = secret(SecretFamily(section: "alibaba", base: "access_key_secret",
                                                       defaultCredential: "alibaba-access-key-secret"))
@@ -47,9 +47,6 @@ struct ConfigurationBuilder {
         alibaba.dybaseapiEndpoint = endpoint(SettingKey("alibaba", "dybaseapi_endpoint")) ?? alibaba.dybaseapiEndpoint
         alibaba.dysmsapiEndpoint = endpoint(SettingKey("alibaba", "dysmsapi_endpoint")) ?? alibaba.dysmsapiEndpoint
         alibaba.mnsEndpoint = endpoint(SettingKey("alibaba", "mns_endpoint")) ?? alibaba.mnsEndpoint
-        alibaba.requestTimeout = reader.seconds(SettingKey("alibaba", "request_timeout_seconds")) ?? alibaba.requestTimeout
-        alibaba.tokenRefreshMargin = reader.seconds(SettingKey("alibaba", "token_refresh_margin_seconds"))
-            ?? alibaba.tokenRefreshMargin
         configuration.alibaba = alibaba
     }
 
@@ -64,7 +61,7 @@ struct ConfigurationBuilder {
     }
 
     private mutating func buildQueues() {
-        var queues = QueueSettings()
+        var queues = configuration.queues
         let uidKey = SettingKey("queues", "account_uid")
         if let uid = reader.nonEmptyString(uidKey) {
             if uid.allSatisfy({ $0.isASCII && $0.isNumber }) {
@@ -90,47 +87,15 @@ struct ConfigurationBuilder {
         return queue
     }
 
-    private mutating func buildPolling() {
-        var polling = PollingSettings()
-        polling.wait = reader.seconds(SettingKey("polling", "wait_seconds")) ?? polling.wait
-        polling.batchSize = reader.integer(SettingKey("polling", "batch_size")) ?? polling.batchSize
-        polling.pollersPerQueue = reader.integer(SettingKey("polling", "pollers_per_queue")) ?? polling.pollersPerQueue
-        polling.maxBackoff = reader.seconds(SettingKey("polling", "max_backoff_seconds")) ?? polling.maxBackoff
-        polling.configErrorRetry = reader.seconds(SettingKey("polling", "config_error_retry_seconds"))
-            ?? polling.configErrorRetry
-        polling.highDequeueCount = reader.integer(SettingKey("polling", "high_dequeue_count")) ?? polling.highDequeueCount
-        configuration.polling = polling
-    }
-
     private mutating func buildStore() {
-        var store = StoreSettings()
         let pathKey = SettingKey("store", "path")
         if let path = reader.string(pathKey) {
-            if path.isEmpty { reader.report(pathKey, "the ledger path must not be empty") } else { store.path = path }
+            if path.isEmpty { reader.report(pathKey, "the ledger path must not be empty") } else { configuration.store.path = path }
         }
-        store.synchronous = reader.choice(SettingKey("store", "synchronous"), as: StoreSynchronous.self) ?? store.synchronous
-        store.busyTimeout = reader.integer(SettingKey("store", "busy_timeout_ms")).map { .milliseconds($0) }
-            ?? store.busyTimeout
-        configuration.store = store
-    }
-
-    private mutating func buildCompensation() {
-        var compensation = CompensationSettings()
-        compensation.enabled = reader.boolean(SettingKey("compensation", "enabled")) ?? compensation.enabled
-        compensation.interval = reader.seconds(SettingKey("compensation", "interval_seconds")) ?? compensation.interval
-        compensation.firstCheckAfter = reader.seconds(SettingKey("compensation", "first_check_after_seconds"))
-            ?? compensation.firstCheckAfter
-        compensation.backoff = reader.integers(SettingKey("compensation", "backoff_seconds"))?.map { .seconds($0) }
-            ?? compensation.backoff
-        compensation.maxQPS = reader.number(SettingKey("compensation", "max_qps")) ?? compensation.maxQPS
-        compensation.concurrency = reader.integer(SettingKey("compensation", "concurrency")) ?? compensation.concurrency
-        compensation.windowDays = reader.integer(SettingKey("compensation", "window_days")) ?? compensation.windowDays
-        configuration.compensation = compensation
     }
 
     private mutating func buildHTTP() {
-        var http = HTTPSettings()
-        http.enabled = reader.boolean(SettingKey("http", "enabled")) ?? http.enabled
+        var http = configuration.http
         let listenKey = SettingKey("http", "listen")
         if let text = reader.string(listenKey) {
             switch ListenAddress.parse(text) {
@@ -145,7 +110,6 @@ struct ConfigurationBuilder {
             reader.report(listenKey, "\(http.listen) is not a loopback address, so the callback endpoint needs a bearer "
                 + "token: set http.bearer_token_file or http.bearer_token_env, or listen on 127.0.0.1")
         }
-        http.maxBodyBytes = reader.integer(SettingKey("http", "max_body_bytes")) ?? http.maxBodyBytes
         let pathKey = SettingKey("http", "telesign_callback_path")
         if let path = reader.string(pathKey) {
             if path.hasPrefix("/") { http.telesignCallbackPath = path } else {
@@ -156,8 +120,7 @@ struct ConfigurationBuilder {
     }
 
     private mutating func buildAlibabaPush() {
-        var push = AlibabaPushSettings()
-        push.enabled = reader.boolean(SettingKey("alibaba_push", "enabled")) ?? push.enabled
+        var push = configuration.alibabaPush
         let family = SecretFamily(section: "alibaba_push", base: "token", defaultCredential: "alibaba-push-token")
         let errorsBefore = reader.errors.count
         if let token = secret(family) {
@@ -194,7 +157,6 @@ struct ConfigurationBuilder {
                 push.allowFrom.append(network)
             }
         }
-        push.maxBodyBytes = reader.integer(SettingKey("alibaba_push", "max_body_bytes")) ?? push.maxBodyBytes
         if push.enabled, !configuration.http.enabled {
             reader.report(SettingKey("alibaba_push", "enabled"),
                           "pushes arrive on the HTTP listener, which http.enabled = false switches off")
@@ -229,10 +191,8 @@ struct ConfigurationBuilder {
     }
 
     private mutating func buildLogging() {
-        var logging = LoggingSettings()
-        logging.level = reader.choice(SettingKey("logging", "level"), as: LogLevel.self) ?? logging.level
+        var logging = configuration.logging
         logging.format = reader.choice(SettingKey("logging", "format"), as: LogFormat.self) ?? logging.format
-        logging.maskPhoneNumbers = reader.boolean(SettingKey("logging", "mask_phone_numbers")) ?? logging.maskPhoneNumbers
         if logging.format == .auto {
             let journal = !(environment["JOURNAL_STREAM"] ?? "").isEmpty
             logging.resolvedFormat = journal ? .journal : .text

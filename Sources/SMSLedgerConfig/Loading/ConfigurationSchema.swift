@@ -52,82 +52,13 @@ struct SettingSpec: Sendable {
     var isSecret = false
 }
 
-/// Every key the config file and the environment may set. Anything not listed is an error, so a
-/// misspelt key is caught instead of silently running with the default.
+/// Every key the config file and the environment may set, derived from ``SettingsCatalogue``.
+/// Anything not listed is an error, so a misspelt key is caught instead of silently running with the
+/// default.
 enum ConfigurationSchema {
-    static let sections = ["alibaba", "queues", "polling", "store", "compensation", "http", "alibaba_push", "telesign",
-                           "logging"]
+    static let sections = SettingsCatalogue.sections.map(\.name)
 
-    static let specs: [SettingSpec] = alibaba + queues + polling + store + compensation + http + alibabaPush + telesign
-        + logging
-
-    private static let alibaba: [SettingSpec] = [
-        spec("alibaba", "access_key_id", .string),
-    ] + secretKeys("alibaba", "access_key_secret", credential: true) + [
-        spec("alibaba", "region_id", .string),
-        spec("alibaba", "dybaseapi_endpoint", .string),
-        spec("alibaba", "dysmsapi_endpoint", .string),
-        spec("alibaba", "mns_endpoint", .string),
-        spec("alibaba", "request_timeout_seconds", .integer(1...300)),
-        spec("alibaba", "token_refresh_margin_seconds", .integer(0...3600)),
-    ]
-
-    private static let queues: [SettingSpec] = [
-        spec("queues", "account_uid", .string),
-        spec("queues", "sms_report", .string),
-        spec("queues", "sms_up", .string),
-        spec("queues", "sms_report_enabled", .boolean),
-        spec("queues", "sms_up_enabled", .boolean),
-    ]
-
-    private static let polling: [SettingSpec] = [
-        spec("polling", "wait_seconds", .integer(1...30)),
-        spec("polling", "batch_size", .integer(1...16)),
-        spec("polling", "pollers_per_queue", .integer(1...64)),
-        spec("polling", "max_backoff_seconds", .integer(1...3600)),
-        spec("polling", "config_error_retry_seconds", .integer(5...86400)),
-        spec("polling", "high_dequeue_count", .integer(2...1000)),
-    ]
-
-    private static let store: [SettingSpec] = [
-        spec("store", "path", .string),
-        spec("store", "synchronous", .choice(StoreSynchronous.allCases.map(\.rawValue))),
-        spec("store", "busy_timeout_ms", .integer(0...600_000)),
-    ]
-
-    private static let compensation: [SettingSpec] = [
-        spec("compensation", "enabled", .boolean),
-        spec("compensation", "interval_seconds", .integer(1...86400)),
-        spec("compensation", "first_check_after_seconds", .integer(0...86400)),
-        spec("compensation", "backoff_seconds", .integerList(1...2_592_000)),
-        spec("compensation", "max_qps", .number(0.1...5000)),
-        spec("compensation", "concurrency", .integer(1...64)),
-        spec("compensation", "window_days", .integer(1...30)),
-    ]
-
-    private static let http: [SettingSpec] = [
-        spec("http", "enabled", .boolean),
-        spec("http", "listen", .string),
-    ] + secretKeys("http", "bearer_token", credential: false) + [
-        spec("http", "max_body_bytes", .integer(1024...1_048_576)),
-        spec("http", "telesign_callback_path", .string),
-    ]
-
-    private static let alibabaPush: [SettingSpec] = [
-        spec("alibaba_push", "enabled", .boolean),
-    ] + secretKeys("alibaba_push", "token", credential: true) + [
-        spec("alibaba_push", "path_prefix", .string),
-        spec("alibaba_push", "allow_from", .stringList),
-        spec("alibaba_push", "max_body_bytes", .integer(1024...16_777_216)),
-    ]
-
-    private static let telesign: [SettingSpec] = secretKeys("telesign", "api_key", credential: true)
-
-    private static let logging: [SettingSpec] = [
-        spec("logging", "level", .choice(LogLevel.allCases.map(\.rawValue))),
-        spec("logging", "format", .choice(LogFormat.allCases.map(\.rawValue))),
-        spec("logging", "mask_phone_numbers", .boolean),
-    ]
+    static let specs: [SettingSpec] = SettingsCatalogue.all.map(\.spec)
 
     private static let byKey = Dictionary(specs.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
     private static let byVariable = Dictionary(specs.map { ($0.key.environmentVariable, $0) },
@@ -136,21 +67,6 @@ enum ConfigurationSchema {
     static func spec(for key: SettingKey) -> SettingSpec? { byKey[key] }
     static func spec(forEnvironmentVariable name: String) -> SettingSpec? { byVariable[name] }
     static func keys(in section: String) -> [String] { specs.filter { $0.key.section == section }.map(\.key.name) }
-
-    private static func spec(_ section: String, _ name: String, _ kind: SettingKind) -> SettingSpec {
-        SettingSpec(key: SettingKey(section, name), kind: kind)
-    }
-
-    /// The family of keys one secret can come from: inline, `_file`, `_env`, and optionally `_credential`.
-    private static func secretKeys(_ section: String, _ base: String, credential: Bool) -> [SettingSpec] {
-        var keys = [
-            SettingSpec(key: SettingKey(section, base), kind: .string, isSecret: true),
-            spec(section, base + "_file", .string),
-            spec(section, base + "_env", .string),
-        ]
-        if credential { keys.append(spec(section, base + "_credential", .string)) }
-        return keys
-    }
 }
 
 /// Suggests the closest known name for a misspelt one, by edit distance.

@@ -152,6 +152,12 @@ struct ConfigurationBuilder {
                 reader.report(pathKey, "must start with '/', got \"\(path)\"")
             }
         }
+        http.idleTimeout = reader.integer(SettingKey("http", "idle_timeout_seconds")).map { .seconds($0) } ?? http.idleTimeout
+        http.requestTimeout = reader.integer(SettingKey("http", "request_timeout_seconds")).map { .seconds($0) }
+            ?? http.requestTimeout
+        http.maxConnections = reader.integer(SettingKey("http", "max_connections")) ?? http.maxConnections
+        http.maxHeaderBytes = reader.integer(SettingKey("http", "max_header_bytes")) ?? http.maxHeaderBytes
+        http.maxHeaderCount = reader.integer(SettingKey("http", "max_header_count")) ?? http.maxHeaderCount
         configuration.http = http
     }
 

@@ -111,6 +111,11 @@ enum ConfigurationSchema {
     ] + secretKeys("http", "bearer_token", credential: false) + [
         spec("http", "max_body_bytes", .integer(1024...1_048_576)),
         spec("http", "telesign_callback_path", .string),
+        spec("http", "idle_timeout_seconds", .integer(1...3600)),
+        spec("http", "request_timeout_seconds", .integer(1...600)),
+        spec("http", "max_connections", .integer(1...65536)),
+        spec("http", "max_header_bytes", .integer(1024...1_048_576)),
+        spec("http", "max_header_count", .integer(8...1000)),
     ]
 
     private static let alibabaPush: [SettingSpec] = [

@@ -137,6 +137,11 @@ private struct EffectiveConfigText {
         secret("bearer_token", http.bearerToken)
         literal("max_body_bytes", http.maxBodyBytes)
         string("telesign_callback_path", http.telesignCallbackPath)
+        seconds("idle_timeout_seconds", http.idleTimeout)
+        seconds("request_timeout_seconds", http.requestTimeout)
+        literal("max_connections", http.maxConnections)
+        literal("max_header_bytes", http.maxHeaderBytes)
+        literal("max_header_count", http.maxHeaderCount)
     }
 
     mutating func render(_ push: AlibabaPushSettings) {

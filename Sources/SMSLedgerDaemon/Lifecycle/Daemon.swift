@@ -64,6 +64,9 @@ public final class Daemon: Sendable {
     /// `listen = "127.0.0.1:0"` this is the only way to learn it short of reading the log.
     public var httpPort: Int? { state.withLock { $0?.listener?.port } }
 
+    /// The HTTP listener's counters while the daemon runs (what `STATUS=` shows), else `nil`.
+    public var listenerHealth: ListenerHealth.Snapshot? { state.withLock { $0?.listener?.health.snapshot } }
+
     /// Runs until SIGTERM/SIGINT (or until `signals` ends) and returns the process exit code.
     public func run(signals: AsyncStream<DaemonSignal>? = nil) async -> Int32 {
         let signals = signals ?? SignalEvents.process

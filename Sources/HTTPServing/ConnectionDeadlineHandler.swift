@@ -17,8 +17,8 @@ import NIOCore
 final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
-    typealias OutboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
 
     private static let timeoutAnswer = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
 
@@ -96,7 +96,7 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
         if expired == .reading {
             report?(.requestTimedOut)
             let answer = context.channel.allocator.buffer(string: Self.timeoutAnswer)
-            context.writeAndFlush(wrapOutboundOut(answer), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.byteBuffer(answer)), promise: nil)
         } else {
             report?(.idleTimedOut)
         }

@@ -75,8 +75,8 @@ public enum HTTPServer {
         let cap = ConnectionCap(limit: configuration.maxConnections, logger: logger)
         let report = configuration.connectionEvents
         let decoderLimits = configuration.decoderLimits
-        let idleTimeout = configuration.idleTimeout.map(TimeAmount.init)
-        let requestTimeout = configuration.requestTimeout.map(TimeAmount.init)
+        let idleTimeout = configuration.idleTimeout.map { TimeAmount($0) }
+        let requestTimeout = configuration.requestTimeout.map { TimeAmount($0) }
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: configuration.backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

@@ -40,7 +40,7 @@ final class ProtocolErrorResponder: ChannelDuplexHandler, RemovableChannelHandle
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head(let head) where !head.isInformational: responseInProgress = true
+        case .head(let head) where head.status.code >= 200: responseInProgress = true  // 1xx heads precede the real one
         case .end: responseInProgress = false
         default: break
         }

@@ -26,7 +26,7 @@ public final class RawFlood: @unchecked Sendable {
     /// Opens `count` connections to 127.0.0.1:`port`. Raises the descriptor soft limit first when
     /// `count` (times two: the server's ends live in this process too) would come near it.
     public init(port: Int, count: Int) throws {
-        RawFlood.raiseDescriptorLimit(toAtLeast: UInt64(count * 2 + 1024))
+        RawFlood.raiseDescriptorLimit(toAtLeast: rlim_t(count * 2 + 1024))
         for _ in 0..<count {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { throw RawHTTPError.connect(errno) }
@@ -115,7 +115,7 @@ public final class RawFlood: @unchecked Sendable {
 
     /// Raises this process's soft `RLIMIT_NOFILE` to at least `wanted` (bounded by the hard limit),
     /// so a flood test does not fail for want of descriptors where `ulimit -n` is 1024.
-    public static func raiseDescriptorLimit(toAtLeast wanted: UInt64) {
+    public static func raiseDescriptorLimit(toAtLeast wanted: rlim_t) {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < wanted else { return }
         limit.rlim_cur = min(max(wanted, limit.rlim_cur), limit.rlim_max)

@@ -58,10 +58,11 @@ struct ListenerHardeningTests {
 
     /// The failure the issue describes: a listener flood starving the pollers. Here 300 idle and
     /// slow connections hit a daemon capped at 200 while 500 receipts wait in MNS: 150 idle ones are
-    /// admitted, 50 slow ones too, the other 100 refused; the admitted ones time out.
+    /// admitted, 50 slow ones too, the other 100 refused; the admitted ones time out. The idle
+    /// timeout (5 s) outlasts opening the flood even on a loaded machine, so the cap is reached.
     @Test func thePollersDrainTheQueueWhileTheListenerIsFlooded() async throws {
         let harness = try await DaemonHarness.make(pollers: 2, httpConfig: """
-            idle_timeout_seconds = 1
+            idle_timeout_seconds = 5
             request_timeout_seconds = 1
             max_connections = 200
             """)
@@ -77,9 +78,9 @@ struct ListenerHardeningTests {
         #expect(idleClosed == 150)
         try await harness.waitUntilDrained()
         let health = try #require(running.daemon.listenerHealth)
-        #expect(health.refusedConnections + health.timedOutConnections == 300)
         #expect(health.refusedConnections >= 50, "at most 200 open at once (more are admitted as others close)")
         #expect(health.timedOutConnections >= 150)
+        #expect(health.refusedConnections + health.timedOutConnections == 300, "each one ended by the server")
         #expect(try await RawHTTP.send(port: port, method: "GET", target: "/healthz").status == 200)
         #expect(await DaemonHarness.stop(running) == 0)
         #expect(try await harness.counts().receipts == 500)

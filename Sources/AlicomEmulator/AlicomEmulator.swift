@@ -24,10 +24,15 @@ public final class AlicomEmulator: Sendable {
     @discardableResult
     public func start(logger: Logger = Logger(label: "smsledger.emulator")) async throws -> Int {
         let core = self.core
+        // Generous limits and no connection cap: clients (AsyncHTTPClient pools idle connections for
+        // 60 s) close their idle connections before the emulator does, as they would against Alibaba,
+        // and load tests may open many. Long polls are being handled, so no timeout applies to them.
         let running = try await HTTPServer.start(
             host: configuration.host, port: configuration.port,
             configuration: HTTPServerConfiguration(maxBodyBytes: configuration.maxBodyBytes,
-                                                   shutdownGracePeriod: .seconds(2), cancelsHandlerOnDisconnect: true),
+                                                   shutdownGracePeriod: .seconds(2), cancelsHandlerOnDisconnect: true,
+                                                   idleTimeout: .seconds(120), requestTimeout: .seconds(60),
+                                                   maxConnections: nil),
             logger: logger) { request in await core.route(request) }
         server.withLock { $0 = running }
         core.push.start()

@@ -16,13 +16,50 @@ public struct HTTPServerConfiguration: Sendable {
     /// be interrupted by a client that gave up. The emulator turns it on, so a long poll whose client
     /// has gone away stops waiting instead of taking the next messages for nobody.
     public var cancelsHandlerOnDisconnect: Bool
+    /// Close a connection with no request in progress after this long: a fresh connection that
+    /// sends nothing, or a keep-alive connection between requests. `nil`: never. Every open
+    /// connection holds a file descriptor, so an idle one must not hold it forever.
+    public var idleTimeout: Duration?
+    /// A request must arrive whole (head and body) this long after its first byte, else it is
+    /// answered 408 and the connection closed, so a client sending a byte a second cannot hold a
+    /// connection. The time the handler takes does not count. `nil`: no limit.
+    public var requestTimeout: Duration?
+    /// Open connections beyond this are closed as soon as they are accepted (see ``HTTPConnectionEvent/refusedOverCap``).
+    /// `nil`: no cap.
+    public var maxConnections: Int?
+    /// The largest request head: the request target plus every header name and value. Larger
+    /// heads are answered 431 and the connection closed.
+    public var maxHeaderBytes: Int
+    /// The most header fields a request may have; more are answered 431 and the connection closed.
+    public var maxHeaderCount: Int
+    /// Told about each connection the server cuts off on its own (refused, timed out, oversized
+    /// head), on an event loop thread: keep it quick and non-blocking.
+    public var connectionEvents: (@Sendable (HTTPConnectionEvent) -> Void)?
 
     public init(maxBodyBytes: Int = 1 << 20, shutdownGracePeriod: Duration = .seconds(5), backlog: Int32 = 256,
-                cancelsHandlerOnDisconnect: Bool = false) {
+                cancelsHandlerOnDisconnect: Bool = false, idleTimeout: Duration? = .seconds(30),
+                requestTimeout: Duration? = .seconds(10), maxConnections: Int? = 512, maxHeaderBytes: Int = 16384,
+                maxHeaderCount: Int = 100, connectionEvents: (@Sendable (HTTPConnectionEvent) -> Void)? = nil) {
         self.maxBodyBytes = maxBodyBytes
         self.shutdownGracePeriod = shutdownGracePeriod
         self.backlog = backlog
         self.cancelsHandlerOnDisconnect = cancelsHandlerOnDisconnect
+        self.idleTimeout = idleTimeout
+        self.requestTimeout = requestTimeout
+        self.maxConnections = maxConnections
+        self.maxHeaderBytes = maxHeaderBytes
+        self.maxHeaderCount = maxHeaderCount
+        self.connectionEvents = connectionEvents
+    }
+
+    /// The decoder's limits: the whole head bounded by ``maxHeaderBytes`` (NIO counts the target and
+    /// each name and value), so a single field can be no larger either.
+    var decoderLimits: NIOHTTPDecoderLimitConfiguration {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = maxHeaderBytes
+        limits.maxHeaderFieldSize = maxHeaderBytes
+        limits.maxHeaderFieldCount = maxHeaderCount
+        return limits
     }
 }
 
@@ -35,6 +72,11 @@ public enum HTTPServer {
         let connections = ConnectionRegistry()
         let maxBody = configuration.maxBodyBytes
         let cancelsOnDisconnect = configuration.cancelsHandlerOnDisconnect
+        let cap = ConnectionCap(limit: configuration.maxConnections, logger: logger)
+        let report = configuration.connectionEvents
+        let decoderLimits = configuration.decoderLimits
+        let idleTimeout = configuration.idleTimeout.map { TimeAmount($0) }
+        let requestTimeout = configuration.requestTimeout.map { TimeAmount($0) }
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: configuration.backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -42,11 +84,21 @@ public enum HTTPServer {
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
+                guard cap.admit() else {
+                    report?(.refusedOverCap)
+                    return channel.eventLoop.makeFailedFuture(ConnectionRefusedOverCap())
+                }
+                channel.closeFuture.whenComplete { _ in cap.release() }
                 connections.add(channel)
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true, withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(ConnectionDeadlineHandler(idleTimeout: idleTimeout, requestTimeout: requestTimeout,
+                                                                  report: report))
+                    try sync.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true, withErrorHandling: false,
+                        withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits)
+                    try sync.addHandler(ProtocolErrorResponder(report: report))
+                    try sync.addHandler(
                         RequestChannelHandler(handler: handler, maxBodyBytes: maxBody,
                                               cancelsOnDisconnect: cancelsOnDisconnect))
                 }
@@ -58,6 +110,10 @@ public enum HTTPServer {
                                  gracePeriod: configuration.shutdownGracePeriod)
     }
 }
+
+/// Fails a child channel's initializer so NIO closes the connection at once. NIO passes it to the
+/// listening channel's pipeline, where nothing acts on it; the refusal is counted and logged by then.
+struct ConnectionRefusedOverCap: Error {}
 
 /// A listening server. Call ``shutdown()`` exactly once when done.
 public final class RunningHTTPServer: Sendable {
@@ -74,6 +130,9 @@ public final class RunningHTTPServer: Sendable {
         self.port = port
         self.gracePeriod = gracePeriod
     }
+
+    /// Connections open now (admitted under the cap and not yet closed).
+    public var openConnections: Int { connections.all().count }
 
     /// Stops accepting, lets requests in flight finish (up to the grace period), closes idle
     /// keep-alive connections at once, then closes whatever is left.

@@ -11,6 +11,9 @@ struct QuiesceEvent: Sendable {}
 /// helper sits in front too, but can forward a request that was already read). Bodies above the
 /// limit are discarded and answered with 413, then the connection is closed, so a large upload
 /// cannot grow memory.
+///
+/// It tells ``ConnectionDeadlineHandler`` where the connection is in its cycle (a head arrived, the
+/// request went to its handler, the answer was written) so timeouts never cut a request being handled.
 final class RequestChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -56,6 +59,7 @@ final class RequestChannelHandler: ChannelInboundHandler, RemovableChannelHandle
     private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (part, state) {
         case (.head(let head), .idle):
+            enter(.reading, context: context)
             let declared = head.headers.first(name: "content-length").flatMap(Int.init) ?? 0
             state = declared > maxBodyBytes
                 ? .discarding(head)
@@ -89,6 +93,7 @@ final class RequestChannelHandler: ChannelInboundHandler, RemovableChannelHandle
             method: head.method.rawValue, target: head.uri,
             headers: HTTPHeaderFields(head.headers.map { (name: $0.name, value: $0.value) }),
             body: body, remoteAddress: context.channel.remoteAddress.map(Self.describe))
+        enter(.handling, context: context)
         let promise = context.eventLoop.makePromise(of: HTTPServerResponse.self)
         let handler = self.handler
         let task = Task { promise.succeed(await handler(request)) }
@@ -121,6 +126,7 @@ final class RequestChannelHandler: ChannelInboundHandler, RemovableChannelHandle
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         state = .idle
         inFlight = nil
+        enter(.idle, context: context)
         if !keepOpen {
             heldBack.removeAll()
             let channel = context.channel
@@ -131,6 +137,11 @@ final class RequestChannelHandler: ChannelInboundHandler, RemovableChannelHandle
             if case .responding = state { break }
             process(heldBack.removeFirst(), context: context)
         }
+    }
+
+    /// Tells the front of the pipeline which timeout, if any, now applies.
+    private func enter(_ phase: ConnectionPhase, context: ChannelHandlerContext) {
+        context.triggerUserOutboundEvent(phase, promise: nil)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

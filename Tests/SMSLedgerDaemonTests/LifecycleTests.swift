@@ -33,7 +33,12 @@ struct LifecycleTests {
         let harness = try await DaemonHarness.make(pollers: 2)
         harness.emulator.enqueue(queue: harness.emulator.smsReportQueue, bodies: (0..<2000).map { Bodies.report($0) })
         let daemon = harness.startDaemon()
-        try await Task.sleep(for: .milliseconds(400))
+        // Stop once the first batches are committed (polled: a fixed sleep was too short when the
+        // full suite loads the machine, and the test then stopped a daemon that had stored nothing).
+        let firstCommit = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < firstCommit, (try? await harness.counts().receipts) ?? 0 == 0 {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         let started = ContinuousClock.now
         #expect(await DaemonHarness.stop(daemon) == 0)
         #expect(ContinuousClock.now - started < .seconds(10), "well within TimeoutStopSec")

@@ -86,6 +86,25 @@ extension SettingsCatalogue {
         .custom("http", "telesign_callback_path", .string, help: [
             "The path TeleSign posts status callbacks to; must start with \"/\".",
         ]) { .text($0.http.telesignCallbackPath) },
+        .seconds("http", "idle_timeout_seconds", 1...3600, \.http.idleTimeout, help: [
+            "Close a connection with no request in progress (a fresh one that sends nothing, or keep-alive",
+            "between requests) after this many seconds (1...3600).",
+        ]),
+        .seconds("http", "request_timeout_seconds", 1...600, \.http.requestTimeout, help: [
+            "A request must arrive whole (headers and body) this many seconds after its first byte, else it is",
+            "answered 408 and closed (1...600). A request being handled (waiting on its commit) is never cut.",
+        ]),
+        .integer("http", "max_connections", 1...65536, \.http.maxConnections, help: [
+            "Connections open at once; more are closed as soon as they are accepted, counted in STATUS= and",
+            "logged at most once a minute (1...65536). Keep it well under the unit's LimitNOFILE (4096).",
+        ]),
+        .integer("http", "max_header_bytes", 1024...1_048_576, \.http.maxHeaderBytes, help: [
+            "Largest request head, the target plus every header name and value, in bytes; larger is answered",
+            "431 (1024...1048576).",
+        ]),
+        .integer("http", "max_header_count", 8...1000, \.http.maxHeaderCount, help: [
+            "Most header fields in one request; more is answered 431 (8...1000).",
+        ]),
     ]
 
     static let logging: [Setting] = [

@@ -125,6 +125,18 @@ public struct HTTPSettings: Sendable, Equatable {
     public var bearerToken: Secret?
     public var maxBodyBytes = 65536
     public var telesignCallbackPath = "/callbacks/telesign"
+    /// A connection with no request in progress is closed after this long, so idle clients cannot
+    /// hold the descriptors the pollers and SQLite need.
+    public var idleTimeout: Duration = .seconds(30)
+    /// A request must arrive whole this long after its first byte (the handler's time not counted).
+    public var requestTimeout: Duration = .seconds(10)
+    /// Connections beyond this are closed as soon as they are accepted; keep it well under the
+    /// unit's `LimitNOFILE`.
+    public var maxConnections = 512
+    /// The largest request head (target plus header names and values); larger ones are answered 431.
+    public var maxHeaderBytes = 16384
+    /// The most header fields a request may have; more are answered 431.
+    public var maxHeaderCount = 100
 
     public init() {}
 }

@@ -64,9 +64,13 @@ public final class HTTPListener: Sendable {
         if let running = port { return running }
         let handler = try makeHandler()
         let limit = max(settings.maxBodyBytes, TeleSignCallbackEndpoint.bodyLimit, push.enabled ? push.maxBodyBytes : 0)
+        let health = self.health
+        let configuration = HTTPServerConfiguration(
+            maxBodyBytes: limit, idleTimeout: settings.idleTimeout, requestTimeout: settings.requestTimeout,
+            maxConnections: settings.maxConnections, maxHeaderBytes: settings.maxHeaderBytes,
+            maxHeaderCount: settings.maxHeaderCount, connectionEvents: { health.record(connectionEvent: $0) })
         let running = try await HTTPServer.start(
-            host: bindAddress.host, port: bindAddress.port,
-            configuration: HTTPServerConfiguration(maxBodyBytes: limit), logger: logger) { request in
+            host: bindAddress.host, port: bindAddress.port, configuration: configuration, logger: logger) { request in
                 await handler(request)
             }
         server.withLock { $0 = running }

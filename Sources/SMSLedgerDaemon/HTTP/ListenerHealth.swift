@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServing
 import Synchronization
 
 /// What the HTTP listener has done, for `STATUS=` and tests. Counters only grow.
@@ -18,6 +19,11 @@ public final class ListenerHealth: Sendable {
         public var rejected = 0
         /// 503 answers because the store could not commit; the caller retries.
         public var unavailable = 0
+        /// Connections closed as soon as they were accepted because `http.max_connections` were open.
+        public var refusedConnections = 0
+        /// Connections closed for idling past `http.idle_timeout_seconds` or for a request not
+        /// complete within `http.request_timeout_seconds`.
+        public var timedOutConnections = 0
         public var lastFailure: String?
 
         /// e.g. `http: 120 requests, 40 stored, 1 quarantined, 3 rejected`.
@@ -25,6 +31,8 @@ public final class ListenerHealth: Sendable {
             var text = "http: \(requests) requests, \(stored) stored, \(quarantined) quarantined, \(rejected) rejected"
             if pushedItems > 0 { text += ", \(pushedItems) pushed items" }
             if unavailable > 0 { text += ", \(unavailable) store failures" }
+            if refusedConnections > 0 { text += ", \(refusedConnections) connections refused (at max_connections)" }
+            if timedOutConnections > 0 { text += ", \(timedOutConnections) connections timed out" }
             return text
         }
     }
@@ -37,6 +45,20 @@ public final class ListenerHealth: Sendable {
 
     func update(_ body: (inout Snapshot) -> Void) {
         state.withLock { body(&$0) }
+    }
+
+    /// Counts a connection the server cut off on its own. An oversized head was answered 431 by the
+    /// server, never reaching ``record(status:)``, so it is counted here as a rejected request.
+    func record(connectionEvent: HTTPConnectionEvent) {
+        state.withLock { s in
+            switch connectionEvent {
+            case .refusedOverCap: s.refusedConnections += 1
+            case .idleTimedOut, .requestTimedOut: s.timedOutConnections += 1
+            case .headersTooLarge:
+                s.requests += 1
+                s.rejected += 1
+            }
+        }
     }
 
     /// Counts one answered request by its status.

@@ -71,6 +71,9 @@ public final class Daemon: Sendable {
     /// the unit's `TimeoutStopSec=30`, so the daemon ends itself before systemd resorts to SIGKILL.
     public static let stopDeadline: Duration = .seconds(25)
 
+    /// The HTTP listener's counters while the daemon runs (what `STATUS=` shows), else `nil`.
+    public var listenerHealth: ListenerHealth.Snapshot? { state.withLock { $0?.listener?.health.snapshot } }
+
     /// Runs until SIGTERM/SIGINT (or until `signals` ends) and returns the process exit code.
     ///
     /// The store and the HTTP client are opened here and closed here, once, whatever happened in

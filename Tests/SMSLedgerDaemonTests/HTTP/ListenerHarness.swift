@@ -24,10 +24,12 @@ struct ListenerHarness: Sendable {
     ///     binds 127.0.0.1 with a free port.
     ///   - push: `[alibaba_push]` as the listener sees it.
     ///   - storeInFront: wraps the real store before the listener gets it (to inject faults).
+    ///   - http: adjusts the rest of `[http]` (timeouts, connection and header limits).
     static func make(listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 0), bearerToken: String? = nil,
                      maxBodyBytes: Int = 65_536, teleSignKey: String? = apiKey,
                      push: AlibabaPushSettings = AlibabaPushSettings(),
-                     storeInFront: (SQLiteLedgerStore) -> any LedgerStore = { $0 }) async throws -> ListenerHarness {
+                     storeInFront: (SQLiteLedgerStore) -> any LedgerStore = { $0 },
+                     http: (inout HTTPSettings) -> Void = { _ in }) async throws -> ListenerHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smsledger-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let store = try SQLiteLedgerStore(at: directory.appendingPathComponent("ledger.sqlite").path,
@@ -36,6 +38,7 @@ struct ListenerHarness: Sendable {
         settings.listen = listen
         settings.bearerToken = bearerToken.map { Secret($0) }
         settings.maxBodyBytes = maxBodyBytes
+        http(&settings)
         var logger = Logger(label: "smsledger.http.test")
         logger.logLevel = .critical
         let listener = HTTPListener(settings: settings, teleSignKey: teleSignKey.map { Secret($0) }, push: push,
@@ -52,9 +55,10 @@ struct ListenerHarness: Sendable {
                     maxBodyBytes: Int = 65_536, teleSignKey: String? = apiKey,
                     push: AlibabaPushSettings = AlibabaPushSettings(),
                     storeInFront: (SQLiteLedgerStore) -> any LedgerStore = { $0 },
+                    http: (inout HTTPSettings) -> Void = { _ in },
                     _ body: (ListenerHarness) async throws -> Void) async throws {
         let harness = try await make(listen: listen, bearerToken: bearerToken, maxBodyBytes: maxBodyBytes,
-                                     teleSignKey: teleSignKey, push: push, storeInFront: storeInFront)
+                                     teleSignKey: teleSignKey, push: push, storeInFront: storeInFront, http: http)
         do {
             try await body(harness)
         } catch {

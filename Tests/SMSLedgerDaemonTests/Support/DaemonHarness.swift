@@ -17,7 +17,7 @@ struct DaemonHarness: Sendable {
     let configPath: String
     let storePath: String
 
-    static func make(pollers: Int = 2, waitSeconds: Int = 1, extraConfig: String = "",
+    static func make(pollers: Int = 2, waitSeconds: Int = 1, extraConfig: String = "", httpConfig: String = "",
                      configure: (inout EmulatorConfiguration) -> Void = { _ in }) async throws -> DaemonHarness {
         var configuration = EmulatorConfiguration(accessKeyId: keyId, accessKeySecret: secret, randomSeed: 7)
         configuration.visibilityTimeout = 5
@@ -30,13 +30,14 @@ struct DaemonHarness: Sendable {
         let configPath = directory.appendingPathComponent("smsledger.toml").path
         let harness = DaemonHarness(emulator: emulator, port: port, directory: directory, configPath: configPath,
                                     storePath: storePath)
-        try harness.writeConfig(pollers: pollers, waitSeconds: waitSeconds, extra: extraConfig)
+        try harness.writeConfig(pollers: pollers, waitSeconds: waitSeconds, extra: extraConfig, http: httpConfig)
         return harness
     }
 
-    /// Writes the daemon's config; `extra` is appended as TOML (new sections only).
+    /// Writes the daemon's config; `extra` is appended as TOML (new sections only); `http` holds
+    /// more keys for the `[http]` section the config always has.
     func writeConfig(pollers: Int = 2, waitSeconds: Int = 1, batchSize: Int = 16, queueUID: String? = nil,
-                     extra: String = "") throws {
+                     extra: String = "", http: String = "") throws {
         let text = """
             [alibaba]
             access_key_id = "\(Self.keyId)"
@@ -60,6 +61,7 @@ struct DaemonHarness: Sendable {
 
             [http]
             listen = "127.0.0.1:0"
+            \(http)
 
             [logging]
             level = "warning"

@@ -169,7 +169,7 @@ final class FaultSwitch: Sendable {
     }
 
     var permanentlyDamagedIds: Set<String> {
-        state.withLock { Set($0.damaged.filter { $0.value != .none }.keys) }
+        state.withLock { Set($0.damaged.compactMap { id, damage in damage == MessageDamage.none ? nil : id }) }
     }
 
     /// How one delivery of each message (by id) is written into a receive answer; empty when no
@@ -182,13 +182,13 @@ final class FaultSwitch: Sendable {
             let intrinsicShares = faults.unparsableAnswerShare > 0 || faults.corruptBodyShare > 0
             guard intrinsicShares || faults.badMD5Share > 0 else { return [] }
             return messageIds.map { id in
-                var intrinsic = state.damaged[id] ?? .none
+                var intrinsic = state.damaged[id] ?? MessageDamage.none
                 if state.damaged[id] == nil, intrinsicShares {
                     intrinsic = state.random.chance(faults.unparsableAnswerShare) ? .unclosedElement
                         : state.random.chance(faults.corruptBodyShare) ? .forbiddenCharacter : .none
                     state.damaged[id] = intrinsic
                 }
-                if intrinsic != .none { return intrinsic }
+                if intrinsic != MessageDamage.none { return intrinsic }
                 return state.random.chance(faults.badMD5Share) ? .wrongMD5 : .none
             }
         }

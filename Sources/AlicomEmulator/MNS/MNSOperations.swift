@@ -52,7 +52,7 @@ extension EmulatorCore {
         case .messages(let messages) where !messages.isEmpty:
             let damage = faults.drawDamage(messageIds: messages.map(\.id))
             return Self.mnsOK(status: 200, xml: isBatch ? MNSXML.messages(messages, damage: damage)
-                                                        : MNSXML.message(messages[0], damage: damage.first ?? .none))
+                                                        : MNSXML.message(messages[0], damage: damage.first ?? MessageDamage.none))
         case .messages, .empty: throw MNSFailure.messageNotExist
         case .queueNotFound: throw MNSFailure.queueNotExist
         }

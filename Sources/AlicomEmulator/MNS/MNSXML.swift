@@ -18,10 +18,10 @@ enum MNSXML {
         var out = prolog + "<Messages xmlns=\"\(namespace)\">"
         out.reserveCapacity(out.utf8.count + messages.reduce(16) { $0 + $1.body.utf8.count + 520 })
         for (index, message) in messages.enumerated() {
-            let damage = index < damage.count ? damage[index] : .none
+            let written = index < damage.count ? damage[index] : MessageDamage.none
             out += "<Message>"
-            appendFields(of: message, damage: damage, to: &out)
-            out += damage.messageEndTag
+            appendFields(of: message, damage: written, to: &out)
+            out += written.messageEndTag
         }
         return out + "</Messages>"
     }

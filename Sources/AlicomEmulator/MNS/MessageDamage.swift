@@ -17,7 +17,10 @@ enum MessageDamage: Sendable, Equatable {
         let utf8 = Array(escaped.utf8)
         var middle = utf8.count / 2
         while middle > 0, utf8[middle] & 0xC0 == 0x80 { middle -= 1 }  // not inside a UTF-8 sequence
-        return String(decoding: utf8[..<middle] + [0x01] + utf8[middle...], as: UTF8.self)
+        var written = Array(utf8[..<middle])
+        written.append(0x01)
+        written += utf8[middle...]
+        return String(decoding: written, as: UTF8.self)
     }
 
     /// The `MessageBodyMD5` as written: for `wrongMD5`, the digest with its first digit changed.

@@ -1,4 +1,5 @@
 import AlibabaCloud
+import Foundation
 import SMSLedgerCore
 
 /// An Alicom MNS queue as a ``MessageSource``: maps the MNS client's answers and errors onto what

@@ -84,8 +84,10 @@ public struct MNSClient: Sendable {
             let metadata: Logger.Metadata = [LogKeys.mnsQueue: "\(queue)",
                                              LogKeys.mnsMessageId: "\(message.messageId ?? "-")"]
             if message.receiptHandle == nil {
-                logger.error("unreadable MNS message without a readable receipt handle; it cannot be deleted "
-                    + "and will come back: \(message.reason)", metadata: metadata)
+                logger.error("""
+                    unreadable MNS message without a readable receipt handle; it cannot be deleted \
+                    and will come back: \(message.reason)
+                    """, metadata: metadata)
             } else {
                 logger.warning("unreadable MNS message: \(message.reason)", metadata: metadata)
             }

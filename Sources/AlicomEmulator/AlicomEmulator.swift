@@ -104,6 +104,10 @@ public final class AlicomEmulator: Sendable {
         set { core.faults.faults = newValue }
     }
 
+    /// The ids of messages damaged for good by `corruptBodyShare` or `unparsableAnswerShare` so far,
+    /// so that a test knows which messages can never be read.
+    public var permanentlyDamagedMessageIds: Set<String> { core.faults.permanentlyDamagedIds }
+
     /// Changes the SMS flow for sends from now on.
     public func setSmsFlow(_ flow: EmulatorConfiguration.SmsFlow) {
         core.smsFlow.withLock { $0 = flow }

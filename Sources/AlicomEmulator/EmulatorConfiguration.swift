@@ -90,15 +90,30 @@ public struct EmulatorFaults: Sendable, Codable, Hashable {
     public var duplicateDeliveryShare: Double
     /// Added to every affected request before it is answered.
     public var addedLatencyMilliseconds: Int
+    /// Share of messages whose body holds a character XML 1.0 forbids (U+0001) in every receive
+    /// answer: the message is unreadable, its neighbours and its handle are not. Decided once per
+    /// message, as a body that really held such a character would be.
+    public var corruptBodyShare: Double
+    /// Share of deliveries whose `MessageBodyMD5` does not match the body (as when a line ending
+    /// changes in transit). Drawn again for every delivery, so a redelivery may arrive intact.
+    public var badMD5Share: Double
+    /// Share of messages written without their `</Message>` end tag in every receive answer: no
+    /// message boundary and no handle can be trusted, so the whole answer is unreadable. Decided
+    /// once per message.
+    public var unparsableAnswerShare: Double
 
     public init(serverErrorShare: Double = 0, connectionResetShare: Double = 0, throttleShare: Double = 0,
-                messageNotExistShare: Double = 0, duplicateDeliveryShare: Double = 0, addedLatencyMilliseconds: Int = 0) {
+                messageNotExistShare: Double = 0, duplicateDeliveryShare: Double = 0, addedLatencyMilliseconds: Int = 0,
+                corruptBodyShare: Double = 0, badMD5Share: Double = 0, unparsableAnswerShare: Double = 0) {
         self.serverErrorShare = serverErrorShare
         self.connectionResetShare = connectionResetShare
         self.throttleShare = throttleShare
         self.messageNotExistShare = messageNotExistShare
         self.duplicateDeliveryShare = duplicateDeliveryShare
         self.addedLatencyMilliseconds = addedLatencyMilliseconds
+        self.corruptBodyShare = corruptBodyShare
+        self.badMD5Share = badMD5Share
+        self.unparsableAnswerShare = unparsableAnswerShare
     }
 
     /// Missing JSON keys mean 0, so `{"throttleShare":1}` is a complete admin request.
@@ -110,7 +125,10 @@ public struct EmulatorFaults: Sendable, Codable, Hashable {
             throttleShare: try c.decodeIfPresent(Double.self, forKey: .throttleShare) ?? 0,
             messageNotExistShare: try c.decodeIfPresent(Double.self, forKey: .messageNotExistShare) ?? 0,
             duplicateDeliveryShare: try c.decodeIfPresent(Double.self, forKey: .duplicateDeliveryShare) ?? 0,
-            addedLatencyMilliseconds: try c.decodeIfPresent(Int.self, forKey: .addedLatencyMilliseconds) ?? 0)
+            addedLatencyMilliseconds: try c.decodeIfPresent(Int.self, forKey: .addedLatencyMilliseconds) ?? 0,
+            corruptBodyShare: try c.decodeIfPresent(Double.self, forKey: .corruptBodyShare) ?? 0,
+            badMD5Share: try c.decodeIfPresent(Double.self, forKey: .badMD5Share) ?? 0,
+            unparsableAnswerShare: try c.decodeIfPresent(Double.self, forKey: .unparsableAnswerShare) ?? 0)
     }
 
     public static let none = EmulatorFaults()
@@ -126,15 +144,54 @@ enum FaultDraw: Equatable {
 
 /// The active faults and the random source they draw from.
 final class FaultSwitch: Sendable {
-    private let state: Locked<(faults: EmulatorFaults, random: SeededGenerator)>
-
-    init(faults: EmulatorFaults, seed: UInt64) {
-        state = Locked((faults, SeededGenerator(seed: seed)))
+    private struct State {
+        var faults: EmulatorFaults
+        var random: SeededGenerator
+        /// Messages damaged for good (by id), until the faults are changed.
+        var damaged: [String: MessageDamage] = [:]
     }
 
+    private let state: Locked<State>
+
+    init(faults: EmulatorFaults, seed: UInt64) {
+        state = Locked(State(faults: faults, random: SeededGenerator(seed: seed)))
+    }
+
+    /// Setting the faults also forgets which messages were damaged for good.
     var faults: EmulatorFaults {
         get { state.withLock { $0.faults } }
-        set { state.withLock { $0.faults = newValue } }
+        set {
+            state.withLock {
+                $0.faults = newValue
+                $0.damaged = [:]
+            }
+        }
+    }
+
+    var permanentlyDamagedIds: Set<String> {
+        state.withLock { Set($0.damaged.compactMap { id, damage in damage == MessageDamage.none ? nil : id }) }
+    }
+
+    /// How one delivery of each message (by id) is written into a receive answer; empty when no
+    /// damage fault is set. The damage that belongs to a message (a forbidden character, a broken
+    /// element) is decided at its first delivery and kept; a wrong MD5 (damage in transit) is drawn
+    /// again for every delivery.
+    func drawDamage(messageIds: [String]) -> [MessageDamage] {
+        state.withLock { state in
+            let faults = state.faults
+            let intrinsicShares = faults.unparsableAnswerShare > 0 || faults.corruptBodyShare > 0
+            guard intrinsicShares || faults.badMD5Share > 0 else { return [] }
+            return messageIds.map { id in
+                var intrinsic = state.damaged[id] ?? MessageDamage.none
+                if state.damaged[id] == nil, intrinsicShares {
+                    intrinsic = state.random.chance(faults.unparsableAnswerShare) ? .unclosedElement
+                        : state.random.chance(faults.corruptBodyShare) ? .forbiddenCharacter : .none
+                    state.damaged[id] = intrinsic
+                }
+                if intrinsic != MessageDamage.none { return intrinsic }
+                return state.random.chance(faults.badMD5Share) ? .wrongMD5 : .none
+            }
+        }
     }
 
     /// The request-level fault for one request, in order of severity.

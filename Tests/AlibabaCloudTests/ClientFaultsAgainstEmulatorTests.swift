@@ -23,7 +23,7 @@ struct ClientFaultsAgainstEmulatorTests {
         return await #expect(throws: AlibabaError.self) {
             switch face {
             case .mns:
-                _ = try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 0)
+                _ = try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 0).messages
             case .rpc:
                 _ = try await dysms.querySendDetails(phoneNumber: "13800138000", bizId: nil, sendDate: sendDate,
                                                      pageSize: 10, currentPage: 1)
@@ -81,7 +81,7 @@ struct ClientFaultsAgainstEmulatorTests {
         try await EmulatorRig.with { rig in
             let mns = rig.mns(tokens: FixedTokens([rig.longTermKeyAsToken]))
             let error = await #expect(throws: AlibabaError.self) {
-                _ = try await mns.batchReceive(queue: "Alicom-Queue-1234567890123456-NoSuchType", max: 16, waitSeconds: 0)
+                _ = try await mns.batchReceive(queue: "Alicom-Queue-1234567890123456-NoSuchType", max: 16, waitSeconds: 0).messages
             }
             #expect(error?.kind == .configuration)
             #expect(error?.code == "QueueNotExist")
@@ -95,7 +95,7 @@ struct ClientFaultsAgainstEmulatorTests {
             let tokens = FixedTokens([try await rig.fetchToken(.smsReport)])
             let mns = rig.mns(tokens: tokens)
             let error = await #expect(throws: AlibabaError.self) {
-                _ = try await mns.batchReceive(queue: rig.upQueue, max: 16, waitSeconds: 0)
+                _ = try await mns.batchReceive(queue: rig.upQueue, max: 16, waitSeconds: 0).messages
             }
             #expect(error?.kind == .configuration)
             #expect(error?.code == "AccessDeniedByRamPolicy")
@@ -138,11 +138,11 @@ struct ClientFaultsAgainstEmulatorTests {
     func expiredTokenIsRefreshedOnce() async throws {
         try await EmulatorRig.with { rig in
             let mns = rig.mns(.smsReport)
-            #expect(try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 0).isEmpty)
+            #expect(try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 0).messages.isEmpty)
             let first = try #require(rig.emulator.issuedTokens().first)
             rig.emulator.expireAllTokens()
             let enqueued = try rig.enqueueReceipts(1)
-            let received = try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 1)
+            let received = try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 1).messages
             #expect(received.map(\.messageId) == Array(enqueued.keys))
             let issued = rig.emulator.issuedTokens()
             #expect(issued.count == 2)
@@ -159,7 +159,7 @@ struct ClientFaultsAgainstEmulatorTests {
             let tokens = FixedTokens([token])
             let mns = rig.mns(tokens: tokens)
             let error = await #expect(throws: AlibabaError.self) {
-                _ = try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 0)
+                _ = try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 0).messages
             }
             #expect(error?.kind == .authentication)
             #expect(error?.code == "InvalidAccessKeyId")

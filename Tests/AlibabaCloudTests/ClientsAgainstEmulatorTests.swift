@@ -29,8 +29,8 @@ struct ClientFlowsAgainstEmulatorTests {
         try await EmulatorRig.with { rig in
             let enqueued = try rig.enqueueReceipts(20)
             let mns = rig.mns()
-            let first = try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 1)
-            let second = try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 1)
+            let first = try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 1).messages
+            let second = try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 1).messages
             #expect(first.count == 16)
             #expect(second.count == 4)
             let all = first + second
@@ -46,7 +46,7 @@ struct ClientFlowsAgainstEmulatorTests {
         try await EmulatorRig.with { rig in
             let mns = rig.mns()
             let started = ContinuousClock.now
-            let messages = try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 1)
+            let messages = try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 1).messages
             let waited = ContinuousClock.now - started
             #expect(messages.isEmpty)
             // The emulator, like MNS, holds the poll for the whole wait before saying "empty".
@@ -59,9 +59,9 @@ struct ClientFlowsAgainstEmulatorTests {
         try await EmulatorRig.with { rig in
             let mns = rig.mns()
             // Fetch the token and open a connection first, so the long poll below is parked at once.
-            #expect(try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 0).isEmpty)
+            #expect(try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 0).messages.isEmpty)
             let started = ContinuousClock.now
-            async let messages = mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 20)
+            async let messages = mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 20).messages
             try await Task.sleep(for: .milliseconds(300))
             let enqueued = try rig.enqueueReceipts(1)
             let received = try await messages
@@ -77,7 +77,7 @@ struct ClientFlowsAgainstEmulatorTests {
         try await EmulatorRig.with { rig in
             _ = try rig.enqueueReceipts(5)
             let mns = rig.mns()
-            let received = try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 1)
+            let received = try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 1).messages
             let handles = received.map(\.receiptHandle)
             let result = try await mns.batchDelete(queue: rig.reportQueue, handles: handles)
             #expect(received.count == 5)
@@ -92,7 +92,7 @@ struct ClientFlowsAgainstEmulatorTests {
         try await EmulatorRig.with { rig in
             _ = try rig.enqueueReceipts(3)
             let mns = rig.mns()
-            let received = try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 1)
+            let received = try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 1).messages
             try #require(received.count == 3)
             let stale = received[0].receiptHandle
             _ = try await mns.changeVisibility(queue: rig.reportQueue, handle: stale, seconds: 60)
@@ -114,11 +114,11 @@ struct ClientFlowsAgainstEmulatorTests {
         try await EmulatorRig.with({ $0.visibilityTimeout = 1 }) { rig in
             _ = try rig.enqueueReceipts(1)
             let mns = rig.mns()
-            let early = try #require(try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 1).first)
+            let early = try #require(try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 1).messages.first)
             try await Task.sleep(for: .milliseconds(1_300))
             _ = try rig.enqueueReceipts(1)
             // The first message is visible again and comes back with a new handle, beside the new one.
-            let later = try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 1)
+            let later = try await mns.batchReceive(queue: rig.reportQueue, max: 16, waitSeconds: 1).messages
             try #require(later.count == 2)
             #expect(later.contains { $0.messageId == early.messageId && $0.dequeueCount == 2 })
             let result = try await mns.batchDelete(queue: rig.reportQueue,
@@ -135,7 +135,7 @@ struct ClientFlowsAgainstEmulatorTests {
         try await EmulatorRig.with { rig in
             _ = try rig.enqueueReceipts(1)
             let mns = rig.mns()
-            let message = try #require(try await mns.batchReceive(queue: rig.reportQueue, max: 1, waitSeconds: 1).first)
+            let message = try #require(try await mns.batchReceive(queue: rig.reportQueue, max: 1, waitSeconds: 1).messages.first)
             let fresh = try await mns.changeVisibility(queue: rig.reportQueue, handle: message.receiptHandle, seconds: 60)
             #expect(fresh != message.receiptHandle)
             let old = try await mns.batchDelete(queue: rig.reportQueue, handles: [message.receiptHandle])

@@ -13,7 +13,7 @@ struct FaultClassificationTests {
         let transport = ScriptedTransport(steps)
         let client = MNSClient(endpoint: "https://mns.example", tokens: tokens, transport: transport)
         do {
-            _ = try await client.batchReceive(queue: queue, max: 16, waitSeconds: 1)
+            _ = try await client.batchReceive(queue: queue, max: 16, waitSeconds: 1).messages
             return (nil, transport)
         } catch {
             return (error as? AlibabaError, transport)

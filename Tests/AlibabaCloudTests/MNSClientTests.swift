@@ -16,7 +16,7 @@ struct MNSClientTests {
     func receiveRequestShape() async throws {
         let vector = try SignatureVectors.mns("mns_batch_receive_16_waitseconds_sts_userrequestid")
         let transport = ScriptedTransport([.canned(try #require(vector.cannedTransportResponse))])
-        let messages = try await Self.client(transport).batchReceive(queue: Self.queue, max: 16, waitSeconds: 30)
+        let messages = try await Self.client(transport).batchReceive(queue: Self.queue, max: 16, waitSeconds: 30).messages
         #expect(messages.count == 2)
         let request = try #require(await transport.requests.first)
         #expect(request.method == "GET")
@@ -30,7 +30,7 @@ struct MNSClientTests {
     @Test("the HTTP deadline of a long poll is the wait plus the margin")
     func longPollTimeout() async throws {
         let transport = ScriptedTransport([.mnsError(404, code: "MessageNotExist")])
-        _ = try await Self.client(transport).batchReceive(queue: Self.queue, max: 16, waitSeconds: 30)
+        _ = try await Self.client(transport).batchReceive(queue: Self.queue, max: 16, waitSeconds: 30).messages
         #expect(await transport.timeouts == [.seconds(40)])
     }
 
@@ -38,7 +38,7 @@ struct MNSClientTests {
     func emptyQueue() async throws {
         let vector = try SignatureVectors.mns("mns_batch_receive_empty_queue_404")
         let transport = ScriptedTransport([.canned(try #require(vector.cannedTransportResponse))])
-        let messages = try await Self.client(transport).batchReceive(queue: Self.queue, max: 16, waitSeconds: 30)
+        let messages = try await Self.client(transport).batchReceive(queue: Self.queue, max: 16, waitSeconds: 30).messages
         #expect(messages.isEmpty)
     }
 
@@ -56,7 +56,7 @@ struct MNSClientTests {
         let transport = ScriptedTransport([])
         let error = await #expect(throws: AlibabaError.self) {
             try await Self.client(transport).batchReceive(queue: arguments.queue, max: arguments.max,
-                                                          waitSeconds: arguments.wait)
+                                                          waitSeconds: arguments.wait).messages
         }
         #expect(error?.kind == .configuration)
         #expect(await transport.requests.isEmpty)
@@ -132,7 +132,7 @@ struct MNSClientTests {
         let transport = ScriptedTransport([.mnsError(400, code: "InvalidArgument",
                                                      message: "bad \(token.securityToken) \(token.accessKeySecret)")])
         let error = await #expect(throws: AlibabaError.self) {
-            try await Self.client(transport).batchReceive(queue: Self.queue, max: 1, waitSeconds: 0)
+            try await Self.client(transport).batchReceive(queue: Self.queue, max: 1, waitSeconds: 0).messages
         }
         let text = try #require(error).description
         #expect(!text.contains(token.securityToken))

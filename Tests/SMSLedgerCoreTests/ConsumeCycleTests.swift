@@ -94,6 +94,30 @@ struct ConsumeCycleTests {
         #expect(cycle.lastFailure == nil)
     }
 
+    /// The poller's health mirrors these two values, so this is the rule STATUS= follows too.
+    @Test func aSuccessfulReceiveClearsTheLastFailureUnlessTheStoreIsDown() {
+        var cycle = ConsumeCycle()
+        _ = cycle.tick()
+        _ = cycle.receiveFailed(.init(.transient, "reset"), jitter: 0)
+        _ = cycle.tick()
+        _ = cycle.received(count: 0, elapsed: .seconds(30), waitSeconds: 30)
+        #expect(cycle.lastFailure == nil, "an empty answer proves the queue side works")
+        #expect(cycle.consecutiveFailures == 0)
+
+        _ = cycle.tick()
+        _ = cycle.received(count: 2, elapsed: .milliseconds(1), waitSeconds: 30)
+        _ = cycle.commitFailed(.init(.storeUnavailable, "disk full"), jitter: 0)
+        _ = cycle.tick()
+        _ = cycle.received(count: 0, elapsed: .seconds(30), waitSeconds: 30)
+        #expect(cycle.lastFailure?.kind == .storeUnavailable, "only a commit ends a store outage")
+        #expect(cycle.consecutiveFailures == 1)
+        _ = cycle.tick()
+        _ = cycle.received(count: 1, elapsed: .milliseconds(1), waitSeconds: 30)
+        _ = cycle.committed()
+        #expect(cycle.lastFailure == nil)
+        #expect(cycle.consecutiveFailures == 0)
+    }
+
     @Test func emptyReceivesDoNotEndAStoreOutageSoItsBackoffKeepsGrowing() {
         var cycle = ConsumeCycle(policy: RetryPolicy(maxBackoff: .seconds(60)))
         var delays: [Duration] = []

@@ -51,6 +51,8 @@ public struct AlibabaError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The caller passed a value the API cannot accept (page size 60, 17 handles...).
         public static let invalidInput = "InvalidInput"
         public static let malformedResponse = "MalformedResponse"
+        /// A receive answer that could not be cut into messages at all (see `MNSClient.batchReceive`).
+        public static let unreadableAnswer = "UnreadableAnswer"
     }
 
     /// Whether the same request may succeed later without a person stepping in.

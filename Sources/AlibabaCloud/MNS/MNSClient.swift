@@ -41,10 +41,14 @@ public struct MNSClient: Sendable {
 
     /// BatchReceiveMessage: up to `max` messages, waiting up to `waitSeconds` for the first.
     ///
-    /// An empty queue (404 `MessageNotExist`) is an empty array, not an error. A message whose body
-    /// does not match its `MessageBodyMD5` is returned marked corrupt (``ReceivedMessage/isCorrupt``)
-    /// so the rest of the batch is not held back by it.
-    public func batchReceive(queue: String, max: Int, waitSeconds: Int) async throws -> [ReceivedMessage] {
+    /// An empty queue (404 `MessageNotExist`) is an empty answer, not an error. The answer is read
+    /// message by message (``BatchReceiveAnswer``): a message whose body does not match its
+    /// `MessageBodyMD5` is returned marked corrupt (``ReceivedMessage/isCorrupt``), one that cannot be
+    /// read at all is returned as an ``UnreadableMessage``, so neither holds the rest of the batch
+    /// back. Only an answer whose structure cannot be trusted (truncated, not XML) throws, as
+    /// `malformedResponse` with code ``AlibabaError/Code/unreadableAnswer``: receiving fewer
+    /// messages at a time is then the way to get past the message that breaks it.
+    public func batchReceive(queue: String, max: Int, waitSeconds: Int) async throws -> BatchReceiveAnswer {
         try Self.validate(queue: queue)
         guard (1...16).contains(max) else { throw AlibabaError.invalidInput("numOfMessages \(max) is outside 1...16") }
         guard (0...30).contains(waitSeconds) else {
@@ -54,19 +58,40 @@ public struct MNSClient: Sendable {
         let timeout = Duration.seconds(waitSeconds) + longPollMargin
         let (response, token) = try await send(method: "GET", target: target, body: nil, timeout: timeout)
         if response.status == 200 {
-            let messages = try decoding(response, queue: queue, operation: "BatchReceiveMessage") {
-                try MNSDecoding.messages($0)
+            let answer = try decoding(response, queue: queue, operation: "BatchReceiveMessage") { body in
+                do {
+                    return try MNSDecoding.receiveAnswer(body)
+                } catch let error as AlibabaError {
+                    throw AlibabaError(kind: .malformedResponse, code: AlibabaError.Code.unreadableAnswer,
+                                       message: error.message)
+                }
             }
-            for message in messages where message.isCorrupt {
-                logger.warning("MNS message body does not match its MD5; leaving it for redelivery", metadata: [
-                    LogKeys.mnsQueue: "\(queue)", LogKeys.mnsMessageId: "\(message.messageId)",
-                ])
-            }
-            return messages
+            logDefects(in: answer, queue: queue)
+            return answer
         }
         let error = serviceError(response, token: token)
-        if error.isMessageNotExist { return [] }
+        if error.isMessageNotExist { return BatchReceiveAnswer() }
         throw error
+    }
+
+    private func logDefects(in answer: BatchReceiveAnswer, queue: String) {
+        for message in answer.messages where message.isCorrupt {
+            logger.warning("MNS message body does not match its MD5", metadata: [
+                LogKeys.mnsQueue: "\(queue)", LogKeys.mnsMessageId: "\(message.messageId)",
+            ])
+        }
+        for message in answer.unreadable {
+            let metadata: Logger.Metadata = [LogKeys.mnsQueue: "\(queue)",
+                                             LogKeys.mnsMessageId: "\(message.messageId ?? "-")"]
+            if message.receiptHandle == nil {
+                logger.error("""
+                    unreadable MNS message without a readable receipt handle; it cannot be deleted \
+                    and will come back: \(message.reason)
+                    """, metadata: metadata)
+            } else {
+                logger.warning("unreadable MNS message: \(message.reason)", metadata: metadata)
+            }
+        }
     }
 
     /// BatchDeleteMessage for `handles` (sent 16 at a time).

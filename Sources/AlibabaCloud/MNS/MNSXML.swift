@@ -86,5 +86,11 @@ package enum MNSXML {
 
 package struct MNSXMLError: Error, CustomStringConvertible {
     package var description: String
-    init(_ description: String) { self.description = description }
+    /// The byte where reading stopped, when one is known: lets a reader that recovers single
+    /// messages from a broken answer say where in the answer, and whether inside a body.
+    package var offset: Int?
+    init(_ description: String, offset: Int? = nil) {
+        self.description = description
+        self.offset = offset
+    }
 }

@@ -7,7 +7,7 @@ enum XMLCharacter {
     static func scalar(at index: Int, in bytes: UnsafeRawBufferPointer)
         throws(MNSXMLError) -> (value: UInt32, length: Int) {
         guard let decoded = UTF8Scalar.decode(at: index, in: bytes) else {
-            throw MNSXMLError("invalid UTF-8 at byte \(index)")
+            throw MNSXMLError("invalid UTF-8 at byte \(index)", offset: index)
         }
         return decoded
     }

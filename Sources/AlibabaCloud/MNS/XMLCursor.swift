@@ -300,12 +300,12 @@ struct XMLCursor {
     }
 
     func fail(_ problem: String, at offset: Int? = nil) -> MNSXMLError {
-        MNSXMLError("\(problem) at byte \(offset ?? position)")
+        MNSXMLError("\(problem) at byte \(offset ?? position)", offset: offset ?? position)
     }
 
     /// The document stopped early: the usual sign of a truncated answer.
     func ended(inside construct: String) -> MNSXMLError {
-        MNSXMLError("document ended inside \(construct) (\(bytes.count) bytes)")
+        MNSXMLError("document ended inside \(construct) (\(bytes.count) bytes)", offset: bytes.count)
     }
 }
 

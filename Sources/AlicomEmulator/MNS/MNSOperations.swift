@@ -50,7 +50,9 @@ extension EmulatorCore {
                                            visibilityMillis: EpochMillis(configuration.visibilityTimeout * 1000))
         switch outcome {
         case .messages(let messages) where !messages.isEmpty:
-            return Self.mnsOK(status: 200, xml: isBatch ? MNSXML.messages(messages) : MNSXML.message(messages[0]))
+            let damage = faults.drawDamage(messageIds: messages.map(\.id))
+            return Self.mnsOK(status: 200, xml: isBatch ? MNSXML.messages(messages, damage: damage)
+                                                        : MNSXML.message(messages[0], damage: damage.first ?? MessageDamage.none))
         case .messages, .empty: throw MNSFailure.messageNotExist
         case .queueNotFound: throw MNSFailure.queueNotExist
         }

@@ -5,29 +5,31 @@ enum MNSXML {
     static let namespace = "http://mns.aliyuncs.com/doc/v1"
     private static let prolog = "<?xml version=\"1.0\" ?>\n"
 
-    static func message(_ message: MessageQueue.Message) -> String {
+    static func message(_ message: MessageQueue.Message, damage: MessageDamage = .none) -> String {
         var out = prolog + "<Message xmlns=\"\(namespace)\">"
-        appendFields(of: message, to: &out)
-        return out + "</Message>"
+        appendFields(of: message, damage: damage, to: &out)
+        return out + damage.messageEndTag
     }
 
     /// A BatchReceiveMessage answer. Written into one string sized up front: this runs for every
     /// receive the benchmark's consumers make, and piecewise `+` copied each message's text twice.
-    static func messages(_ messages: [MessageQueue.Message]) -> String {
+    /// `damage` (one per message, or empty for none) writes faults into the answer (``MessageDamage``).
+    static func messages(_ messages: [MessageQueue.Message], damage: [MessageDamage] = []) -> String {
         var out = prolog + "<Messages xmlns=\"\(namespace)\">"
         out.reserveCapacity(out.utf8.count + messages.reduce(16) { $0 + $1.body.utf8.count + 520 })
-        for message in messages {
+        for (index, message) in messages.enumerated() {
+            let written = index < damage.count ? damage[index] : MessageDamage.none
             out += "<Message>"
-            appendFields(of: message, to: &out)
-            out += "</Message>"
+            appendFields(of: message, damage: written, to: &out)
+            out += written.messageEndTag
         }
         return out + "</Messages>"
     }
 
-    private static func appendFields(of m: MessageQueue.Message, to out: inout String) {
+    private static func appendFields(of m: MessageQueue.Message, damage: MessageDamage, to out: inout String) {
         out += "<MessageId>"; out += m.id
-        out += "</MessageId><MessageBodyMD5>"; out += m.bodyMD5
-        out += "</MessageBodyMD5><MessageBody>"; out += XMLText.escape(m.body)
+        out += "</MessageId><MessageBodyMD5>"; out += damage.bodyMD5(m.bodyMD5)
+        out += "</MessageBodyMD5><MessageBody>"; out += damage.body(XMLText.escape(m.body))
         out += "</MessageBody><ReceiptHandle>"; out += XMLText.escape(m.receiptHandle ?? "")
         out += "</ReceiptHandle><EnqueueTime>"; out += String(m.enqueueTime)
         out += "</EnqueueTime><FirstDequeueTime>"; out += String(m.firstDequeueTime ?? 0)

@@ -42,9 +42,10 @@ public struct ConsumeCycle: Sendable {
 
     public private(set) var state: State = .idle
     public private(set) var stopping = false
-    /// Failures in a row (any class); reset by a successful receive or commit.
+    /// Failures in a row (any class); reset by a successful receive or commit (see ``recover(byCommit:)``).
     public private(set) var consecutiveFailures = 0
-    /// The last failure, for the status line and logs; cleared after a full successful cycle.
+    /// The last failure, for the status line and logs; cleared with ``consecutiveFailures``. The
+    /// poller's health mirrors both, so the daemon's status follows this one rule.
     public private(set) var lastFailure: ConsumeFailure?
     public let policy: RetryPolicy
 
@@ -72,10 +73,7 @@ public struct ConsumeCycle: Sendable {
     /// the request (its concurrent long-poll limit); looping at once would spin, so wait a little.
     public mutating func received(count: Int, elapsed: Duration, waitSeconds: Int) -> Action {
         guard state == .receiving else { return .none }
-        // A receive proves the queue side works, not the store: while the store is failing, the
-        // messages it could not take stay invisible and receives come back empty, so only a
-        // commit may end a store outage (and its backoff keeps growing until then).
-        if lastFailure?.kind != .storeUnavailable { consecutiveFailures = 0 }
+        recover(byCommit: false)
         if count > 0 {
             state = .committing(messages: count)
             return .commit
@@ -93,7 +91,7 @@ public struct ConsumeCycle: Sendable {
     /// The batch (stored events and quarantine rows) is durable: now, and only now, delete.
     public mutating func committed() -> Action {
         guard case .committing = state else { return .none }
-        consecutiveFailures = 0
+        recover(byCommit: true)
         state = .deleting
         return .delete
     }
@@ -121,6 +119,15 @@ public struct ConsumeCycle: Sendable {
         case .finished: return .finish
         case .receiving, .committing, .deleting: return .none
         }
+    }
+
+    /// The one rule for ending a run of failures. A receive proves the queue side works, not the
+    /// store: while the store is failing, the messages it could not take stay invisible and receives
+    /// come back empty, so only a commit may end a store outage (and its backoff keeps growing until then).
+    private mutating func recover(byCommit: Bool) {
+        guard byCommit || lastFailure?.kind != .storeUnavailable else { return }
+        consecutiveFailures = 0
+        lastFailure = nil
     }
 
     private mutating func rest(after delay: Duration) -> Action {

@@ -22,9 +22,12 @@ public final class PollerHealth: Sendable {
     }
 
     private let state: Mutex<Snapshot>
+    private let now: @Sendable () -> ContinuousClock.Instant
 
-    init(queue: String) {
+    /// - Parameter now: the clock that dates `busySince` (tests pass one they move by hand).
+    init(queue: String, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         state = Mutex(Snapshot(queue: queue))
+        self.now = now
     }
 
     public var snapshot: Snapshot { state.withLock { $0 } }
@@ -39,50 +42,41 @@ public final class PollerHealth: Sendable {
     }
 
     func markBusy(_ busy: Bool) {
+        let instant = now()
         state.withLock { s in
-            if busy { s.busySince = s.busySince ?? .now } else { s.busySince = nil }
+            if busy { s.busySince = s.busySince ?? instant } else { s.busySince = nil }
         }
     }
 
+    /// The failure count and last failure, as the poller's ``ConsumeCycle`` has them after its latest
+    /// transition: the cycle owns the rule for when a run of failures ends.
+    func mirror(_ cycle: ConsumeCycle) {
+        state.withLock { s in
+            s.failuresInARow = cycle.consecutiveFailures
+            s.lastFailure = cycle.lastFailure
+        }
+    }
+
+    /// A receive answered: a new step (commit) begins.
     func recordReceived(_ count: Int) {
+        let instant = now()
         state.withLock { s in
             s.received += count
-            // Only a commit ends a store outage (see ConsumeCycle.received): receives come back
-            // empty while the messages the store refused are invisible, which is not recovery.
-            if s.lastFailure?.kind != .storeUnavailable {
-                s.failuresInARow = 0
-                s.lastFailure = nil
-            }
-            s.busySince = .now
+            s.busySince = instant
         }
     }
 
     func recordCommitted(_ summary: CommitSummary) {
+        let instant = now()
         state.withLock { s in
             s.stored += summary.receipts.new + summary.replies.new
             s.duplicates += summary.receipts.duplicate + summary.replies.duplicate
             s.quarantined += summary.quarantine.new + summary.quarantine.duplicate
-            s.failuresInARow = 0
-            s.lastFailure = nil
-            s.busySince = .now
+            s.busySince = instant
         }
     }
 
     func recordDeleteFailure() {
         state.withLock { $0.deleteFailures += 1 }
-    }
-
-    func recordFailure(_ failure: ConsumeFailure) {
-        state.withLock { s in
-            s.failuresInARow += 1
-            s.lastFailure = failure
-        }
-    }
-
-    func recordCycleCompleted() {
-        state.withLock { s in
-            s.failuresInARow = 0
-            s.lastFailure = nil
-        }
     }
 }

@@ -15,9 +15,11 @@ public final class PollingRuntime: Sendable {
     public let compensator: Compensator?
     public let fingerprint: PollingFingerprint
 
-    /// Builds the runtime; nothing starts until ``start()``.
+    /// Builds the runtime; nothing starts until ``start()``. `now` and `jitter` go to every poller
+    /// (see ``QueuePoller``); tests replace them.
     public init(configuration: SMSLedgerConfiguration, store: any LedgerStore, transport: any HTTPTransport,
-                logger: Logger) throws(ConfigurationErrors) {
+                logger: Logger, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+                jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }) throws(ConfigurationErrors) {
         let alibaba = configuration.alibaba
         fingerprint = PollingFingerprint(configuration)
         let queues = [(MessageKind.smsReport, configuration.queues.smsReport), (MessageKind.smsUp, configuration.queues.smsUp)]
@@ -67,7 +69,8 @@ public final class PollingRuntime: Sendable {
             let source = MNSMessageSource(queueName: queueName, client: client)
             for index in 0..<polling.pollersPerQueue {
                 pollers.append(QueuePoller(id: "\(kind.rawValue)-\(index + 1)", kind: kind, source: source, store: store,
-                                           settings: settings, policy: policy, logger: logger))
+                                           settings: settings, policy: policy, logger: logger, now: now,
+                                           jitter: jitter))
             }
         }
         self.pollers = pollers

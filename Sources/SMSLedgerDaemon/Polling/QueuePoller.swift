@@ -22,6 +22,9 @@ public struct PollerSettings: Sendable, Equatable {
 ///
 /// The at-least-once contract lives in the cycle: `.delete` is only ever returned after
 /// `committed()`, so a message leaves the queue only once its row (or its quarantine row) is durable.
+///
+/// The clock and the jitter are injected (defaults: `ContinuousClock` and a uniform random number) so
+/// that tests can date the steps and fix the backoff instead of waiting on wall time.
 public final class QueuePoller: Sendable {
     public let id: String
     public let kind: MessageKind
@@ -34,10 +37,21 @@ public final class QueuePoller: Sendable {
     private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
     public let health: PollerHealth
     private let timer: Mutex<PollTimer?> = Mutex(nil)
+    /// Shrinks receives after an answer that could not be read at all (see ``ReceiveBatchSize``).
+    private let batchSize = Mutex(ReceiveBatchSize())
+    private let now: @Sendable () -> ContinuousClock.Instant
+    private let jitter: @Sendable () -> Double
 
+    /// - Parameters:
+    ///   - now: the clock for receive durations and the health's step dates.
+    ///   - jitter: a number in 0...1 for each backoff (see ``RetryPolicy``).
     public init(id: String, kind: MessageKind, source: any MessageSource, store: any LedgerStore,
-                settings: PollerSettings, policy: RetryPolicy, logger: Logger) {
+                settings: PollerSettings, policy: RetryPolicy, logger: Logger,
+                now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+                jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }) {
         self.id = id
+        self.now = now
+        self.jitter = jitter
         self.kind = kind
         self.source = source
         self.store = store
@@ -47,7 +61,7 @@ public final class QueuePoller: Sendable {
         logger[metadataKey: LogKeys.mnsQueue] = "\(source.queueName)"
         logger[metadataKey: LogKeys.poller] = "\(id)"
         self.logger = logger
-        self.health = PollerHealth(queue: source.queueName)
+        self.health = PollerHealth(queue: source.queueName, now: now)
     }
 
     /// Arms the timer for the first receive.
@@ -57,6 +71,13 @@ public final class QueuePoller: Sendable {
         timer.schedule(after: .zero)
     }
 
+    /// How many messages the next receive asks for: the configured batch size, or less while an
+    /// unreadable answer is being narrowed down.
+    public var nextBatchSize: Int {
+        let configured = settings.withLock { $0.batchSize }
+        return batchSize.withLock { $0.next(configured: configured) }
+    }
+
     public func update(_ newSettings: PollerSettings) {
         settings.withLock { $0 = newSettings }
     }
@@ -64,7 +85,7 @@ public final class QueuePoller: Sendable {
     /// Graceful stop: an in-flight receive is cancelled (nothing was taken yet, or what was taken
     /// becomes visible again after its timeout); a batch being committed or deleted is finished.
     public func stop() async {
-        let action = cycle.withLock { $0.stop() }
+        let action = step { $0.stop() }
         perform(action)
         if case .none = action { cancelReceiveIfReceiving() }
         await withCheckedContinuation { continuation in
@@ -84,7 +105,14 @@ public final class QueuePoller: Sendable {
     }
 
     private func onTick() {
-        perform(cycle.withLock { $0.tick() })
+        perform(step { $0.tick() })
+    }
+
+    /// One transition of the cycle; the health mirrors its failure count afterwards.
+    private func step(_ transition: (inout ConsumeCycle) -> ConsumeCycle.Action) -> ConsumeCycle.Action {
+        let (action, snapshot) = cycle.withLock { cycle in (transition(&cycle), cycle) }
+        health.mirror(snapshot)
+        return action
     }
 
     private func perform(_ action: ConsumeCycle.Action) {
@@ -112,24 +140,33 @@ public final class QueuePoller: Sendable {
     /// One pass of receive → commit → delete. Each step reports to the cycle and follows its answer.
     private func runCycle() async {
         let current = settings.withLock { $0 }
-        let started = ContinuousClock.now
+        let size = batchSize.withLock { $0.next(configured: current.batchSize) }
+        let started = now()
         let messages: [SourceMessage]
         do {
-            messages = try await source.receive(max: current.batchSize, waitSeconds: current.waitSeconds)
+            messages = try await source.receive(max: size, waitSeconds: current.waitSeconds)
         } catch {
             let failure = classify(error)
-            health.recordFailure(failure)
             if failure.kind == .configuration {
                 logger.error("queue needs attention: \(failure.message)", metadata: [LogKeys.errorKind: "\(failure.kind.rawValue)"])
             } else if !(error is CancellationError) {
                 logger.warning("receive failed: \(failure.message)", metadata: [LogKeys.errorKind: "\(failure.kind.rawValue)"])
             }
-            perform(cycle.withLock { $0.receiveFailed(failure, jitter: Double.random(in: 0...1)) })
+            if let error = error as? SourceError, error.answerUnreadable {
+                let next = batchSize.withLock { sizer in
+                    sizer.answerUnreadable(configured: current.batchSize)
+                    return sizer.next(configured: current.batchSize)
+                }
+                logger.warning("receiving \(next) at a time until the message that breaks the answer comes alone",
+                               metadata: [LogKeys.batchSize: "\(next)"])
+            }
+            perform(step { $0.receiveFailed(failure, jitter: jitter()) })
             return
         }
+        batchSize.withLock { $0.answerRead(count: messages.count) }
         health.recordReceived(messages.count)
-        let afterReceive = cycle.withLock {
-            $0.received(count: messages.count, elapsed: ContinuousClock.now - started, waitSeconds: current.waitSeconds)
+        let afterReceive = step {
+            $0.received(count: messages.count, elapsed: now() - started, waitSeconds: current.waitSeconds)
         }
         guard afterReceive == .commit else { return perform(afterReceive) }
 
@@ -139,13 +176,12 @@ public final class QueuePoller: Sendable {
             health.recordCommitted(summary)
         } catch {
             let failure = ConsumeFailure(.storeUnavailable, "\(error)")
-            health.recordFailure(failure)
             logger.error("ledger commit failed; nothing deleted, messages will be redelivered: \(error)",
                          metadata: [LogKeys.batchSize: "\(messages.count)"])
-            perform(cycle.withLock { $0.commitFailed(failure, jitter: Double.random(in: 0...1)) })
+            perform(step { $0.commitFailed(failure, jitter: jitter()) })
             return
         }
-        guard cycle.withLock({ $0.committed() }) == .delete else { return }
+        guard step({ $0.committed() }) == .delete else { return }
 
         let failures = await source.delete(handles)
         for failure in failures {
@@ -153,15 +189,15 @@ public final class QueuePoller: Sendable {
             logger.warning("delete failed; the message will come back and be absorbed: \(failure.reason)",
                            metadata: [LogKeys.mnsReceiptHandle: "\(failure.handle)"])
         }
-        health.recordCycleCompleted()
-        perform(cycle.withLock { $0.deleted() })
+        perform(step { $0.deleted() })
     }
 
     /// Normalises every message; what cannot be normalised becomes a quarantine row in the same batch.
     ///
     /// A body that failed its MD5 check was damaged on the way, so it is left in the queue to be
     /// delivered again; only when it keeps arriving damaged is what we have quarantined (and then
-    /// deleted), so that one bad message cannot circle forever.
+    /// deleted), so that one bad message cannot circle forever. A message that could not be read at
+    /// all is quarantined at once with its raw bytes: it came back in every batch with its neighbours.
     ///
     /// The per-message logger (message id and dequeue count as metadata) is built only when something
     /// is logged: building it for every message cost two dictionary copies per message on the hot path.
@@ -171,12 +207,15 @@ public final class QueuePoller: Sendable {
         handles.reserveCapacity(messages.count)
         let logsEachMessage = logger.logLevel <= .debug
         for message in messages {
-            let context = "mns message \(message.messageId)"
+            let context = message.messageId.isEmpty ? "mns message (MessageId unreadable)" : "mns message \(message.messageId)"
             if message.dequeueCount >= highDequeueCount {
                 messageLogger(message).error("message delivered \(message.dequeueCount) times; earlier deletes did not take effect")
             }
             let event: LedgerEvent
-            if let corruption = message.corruption {
+            if let unreadable = message.unreadable {
+                event = .quarantine(QuarantineEntry(source: kind.eventSource, rawBody: unreadable.raw,
+                                                    reason: unreadable.reason, context: context))
+            } else if let corruption = message.corruption {
                 guard message.dequeueCount >= highDequeueCount else {
                     messageLogger(message).warning("\(corruption); left in the queue for redelivery")
                     continue
@@ -196,7 +235,7 @@ public final class QueuePoller: Sendable {
             } else if logsEachMessage {
                 log(event, to: messageLogger(message))
             }
-            batch.append(event, mnsMessageId: message.messageId)
+            batch.append(event, mnsMessageId: message.messageId.isEmpty ? nil : message.messageId)
             handles.append(message.receiptHandle)
         }
         return (batch, handles)

@@ -6,6 +6,7 @@ import Logging
 import SMSLedgerConfig
 import SMSLedgerCore
 import SMSLedgerDaemon
+import Synchronization
 import Testing
 
 /// The daemon's queue pollers (a real ``PollingRuntime`` from a real config file) against the
@@ -29,7 +30,9 @@ struct PollingRig: Sendable {
 
     /// - Parameter visibilityTimeout: seconds before a received, undeleted message is delivered again.
     ///   - store: opens the ledger the pollers commit to (the harness names its path).
+    ///   - now: the pollers' clock (see ``ManualClock``).
     static func make<Store: LedgerStore>(visibilityTimeout: TimeInterval, logger: Logger,
+                                         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
                                          store: (DaemonHarness) throws -> Store) async throws -> (PollingRig, Store) {
         let harness = try await DaemonHarness.make(pollers: 1) { $0.visibilityTimeout = visibilityTimeout }
         try harness.writeConfig(pollers: 1, waitSeconds: 1, extra: "[compensation]\nenabled = false\n")
@@ -39,7 +42,8 @@ struct PollingRig: Sendable {
         let configuration = try ConfigLoader.load(path: harness.configPath, environment: [:]).configuration
         let ledger = try store(harness)
         let transport = AsyncHTTPClientTransport()
-        let runtime = try PollingRuntime(configuration: configuration, store: ledger, transport: transport, logger: logger)
+        let runtime = try PollingRuntime(configuration: configuration, store: ledger, transport: transport, logger: logger,
+                                         now: now)
         try #require(runtime.pollers.count == 1)
         return (PollingRig(harness: harness, runtime: runtime, transport: transport), ledger)
     }
@@ -62,4 +66,15 @@ func eventually(within timeout: Duration = .seconds(10),
         try? await Task.sleep(for: .milliseconds(20))
     }
     return try await condition()
+}
+
+/// A clock that stands still until a test moves it, for the pollers' step dates (``PollerHealth``).
+final class ManualClock: Sendable {
+    private let instant = Mutex(ContinuousClock.now)
+
+    var now: @Sendable () -> ContinuousClock.Instant { { [self] in instant.withLock { $0 } } }
+
+    func advance(by duration: Duration) {
+        instant.withLock { $0 += duration }
+    }
 }

@@ -5,7 +5,7 @@ import PackageDescription
 
 let package = Package(
     name: "SMSLedger",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "smsledger", targets: ["smsledger"]),
         // For Benchmarks/ (a separate package that reaches these modules through a path dependency).

@@ -1,3 +1,4 @@
+import Synchronization
 import SMSLedgerCore
 import Foundation
 import HTTPServing
@@ -13,7 +14,7 @@ public final class AlicomEmulator: Sendable {
     public let configuration: EmulatorConfiguration
     /// Internal, not private: the push API lives in its own file (`AlicomEmulator+Push.swift`).
     let core: EmulatorCore
-    private let server = Locked<RunningHTTPServer?>(nil)
+    private let server = Mutex<RunningHTTPServer?>(nil)
 
     public init(configuration: EmulatorConfiguration) {
         self.configuration = configuration

@@ -1,3 +1,4 @@
+import Synchronization
 import SMSLedgerCore
 import Foundation
 
@@ -151,10 +152,10 @@ final class FaultSwitch: Sendable {
         var damaged: [String: MessageDamage] = [:]
     }
 
-    private let state: Locked<State>
+    private let state: Mutex<State>
 
     init(faults: EmulatorFaults, seed: UInt64) {
-        state = Locked(State(faults: faults, random: SeededGenerator(seed: seed)))
+        state = Mutex(State(faults: faults, random: SeededGenerator(seed: seed)))
     }
 
     /// Setting the faults also forgets which messages were damaged for good.

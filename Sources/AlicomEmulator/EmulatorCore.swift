@@ -1,3 +1,4 @@
+import Synchronization
 import AlibabaCloud
 import SMSLedgerCore
 import Foundation
@@ -14,10 +15,10 @@ final class EmulatorCore: Sendable {
     let nonces: NonceRegistry
     let carrier: SmsCarrier
     let faults: FaultSwitch
-    let smsFlow: Locked<EmulatorConfiguration.SmsFlow>
+    let smsFlow: Mutex<EmulatorConfiguration.SmsFlow>
     /// The HTTP batch push channel, which takes receipts and replies of a type that has a push URL.
     let push: PushChannel
-    private let seedState: Locked<SeededGenerator>
+    private let seedState: Mutex<SeededGenerator>
     /// Part of every MNS message id, so ids from two emulator runs do not collide.
     let instanceTag: String
 
@@ -31,10 +32,10 @@ final class EmulatorCore: Sendable {
         nonces = NonceRegistry(retention: configuration.clockSkewTolerance * 2)
         carrier = SmsCarrier(seed: seeds.next())
         faults = FaultSwitch(faults: configuration.faults, seed: seeds.next())
-        smsFlow = Locked(configuration.sms)
+        smsFlow = Mutex(configuration.sms)
         instanceTag = String(seeds.next() & 0xFFFF_FFFF_FFFF_FFFF, radix: 16, uppercase: true)
         push = PushChannel(settings: configuration.push, seed: seeds.next())
-        seedState = Locked(seeds)
+        seedState = Mutex(seeds)
         createQueue(configuration.smsReportQueue)
         createQueue(configuration.smsUpQueue)
     }

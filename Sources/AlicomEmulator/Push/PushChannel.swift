@@ -1,3 +1,4 @@
+import Synchronization
 import AlibabaCloud
 import Foundation
 import SMSLedgerCore
@@ -34,15 +35,15 @@ final class PushChannel: Sendable {
 
     /// The settings the emulator started with; a reset returns to them.
     let initialSettings: PushSettings
-    private let state: Locked<State>
+    private let state: Mutex<State>
     /// Created with the first pusher, shut down by ``stop()``: an emulator that never pushes never
     /// opens an HTTP client.
-    private let transport = Locked<AsyncHTTPClientTransport?>(nil)
+    private let transport = Mutex<AsyncHTTPClientTransport?>(nil)
 
     init(settings: PushSettings, seed: UInt64) {
         initialSettings = settings
         let outboxes = Dictionary(uniqueKeysWithValues: MessageKind.allCases.map { ($0, PushOutbox(kind: $0)) })
-        state = Locked(State(settings: settings, outboxes: outboxes, random: SeededGenerator(seed: seed)))
+        state = Mutex(State(settings: settings, outboxes: outboxes, random: SeededGenerator(seed: seed)))
     }
 
     private func currentMillis() -> EpochMillis { Date().epochMillis }

@@ -1,3 +1,4 @@
+import Synchronization
 import SMSLedgerCore
 import Foundation
 
@@ -48,7 +49,7 @@ final class QueueBroker: Sendable {
     private typealias Wakeup = (continuation: CheckedContinuation<ReceiveOutcome, Never>, outcome: ReceiveOutcome,
                                 timer: Task<Void, Never>?)
 
-    private let state = Locked(State())
+    private let state = Mutex(State())
     private let clock: @Sendable () -> EpochMillis
 
     init(clock: @escaping @Sendable () -> EpochMillis = { Date().epochMillis }) {
@@ -69,7 +70,7 @@ final class QueueBroker: Sendable {
 
     /// Runs `body` on a queue (after promoting due messages), then serves any waiters the change
     /// made servable. `nil` when the queue does not exist.
-    func mutate<Result>(_ name: String, _ body: (inout MessageQueue, EpochMillis) -> Result) -> Result? {
+    func mutate<Result: Sendable>(_ name: String, _ body: @Sendable (inout MessageQueue, EpochMillis) -> Result) -> Result? {
         let now = clock()
         let (result, wakeups): (Result?, [Wakeup]) = state.withLock { state in
             guard var queue = state.queues.removeValue(forKey: name) else { return (nil, []) }
@@ -103,7 +104,7 @@ final class QueueBroker: Sendable {
     /// gone and stay invisible for their visibility timeout.
     func receive(queue name: String, max: Int, waitSeconds: Int, visibilityMillis: EpochMillis) async -> ReceiveOutcome {
         let deadline = clock() + EpochMillis(waitSeconds) * 1000
-        let parked = Locked<UInt64?>(nil)
+        let parked = Mutex<UInt64?>(nil)
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let immediate: ReceiveOutcome? = state.withLock { state in
@@ -131,7 +132,7 @@ final class QueueBroker: Sendable {
     /// Answers the waiter in `parked` "empty" if it is still parked (whoever removes it resumes it).
     /// `parked` is read under the state lock, where it is also set: a cancellation either finds the
     /// waiter or comes before the registration, whose `Task.isCancelled` check then sees it.
-    private func withdraw(queue name: String, parked: Locked<UInt64?>) {
+    private func withdraw(queue name: String, parked: borrowing Mutex<UInt64?>) {
         let wakeup: Wakeup? = state.withLock { state in
             guard let id = parked.withLock({ $0 }),
                   let index = state.waiters[name]?.firstIndex(where: { $0.id == id }) else { return nil }

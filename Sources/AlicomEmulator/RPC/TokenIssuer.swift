@@ -1,3 +1,4 @@
+import Synchronization
 import SMSLedgerCore
 import Foundation
 
@@ -24,7 +25,7 @@ final class TokenIssuer: Sendable {
     private let longTermId: String
     private let longTermSecret: String
     private let lifetime: TimeInterval
-    private let tokens = Locked([String: IssuedToken]())
+    private let tokens = Mutex([String: IssuedToken]())
 
     init(longTermId: String, longTermSecret: String, lifetime: TimeInterval) {
         self.longTermId = longTermId
@@ -86,7 +87,7 @@ final class NonceRegistry: Sendable {
         var order = RingBuffer<(EpochMillis, String)>()
     }
 
-    private let state = Locked(State())
+    private let state = Mutex(State())
     private let retentionMillis: EpochMillis
 
     init(retention: TimeInterval) {

@@ -1,3 +1,4 @@
+import Synchronization
 import SMSLedgerCore
 import Foundation
 
@@ -43,10 +44,10 @@ final class SmsCarrier: Sendable {
         ("MK:0001", "MK:0001"), ("UNDELIV", "UNDELIV"), ("IC:0015", "IC:0015"), ("MN:0017", "MN:0017"),
     ]
 
-    private let state: Locked<State>
+    private let state: Mutex<State>
 
     init(seed: UInt64) {
-        state = Locked(State(random: SeededGenerator(seed: seed)))
+        state = Mutex(State(random: SeededGenerator(seed: seed)))
     }
 
     /// Records one send to every phone, drawing each outcome; the phones share one BizId, as in Alibaba.

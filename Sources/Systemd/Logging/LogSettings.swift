@@ -1,3 +1,4 @@
+import Synchronization
 import SMSLedgerCore
 import Logging
 
@@ -8,13 +9,13 @@ import Logging
 /// masking from one shared `LogSettings` on each call; changing ``level`` here changes the level
 /// of every logger at once, including loggers created long before.
 public final class LogSettings: Sendable {
-    private let state: Locked<(level: Logger.Level, maskPersonalData: Bool)>
+    private let state: Mutex<(level: Logger.Level, maskPersonalData: Bool)>
 
     /// `SYSLOG_IDENTIFIER` in the journal and the name in text lines' origin. Fixed for the process.
     public let identifier: String
 
     public init(level: Logger.Level = .info, maskPersonalData: Bool = true, identifier: String = "smsledger") {
-        self.state = Locked((level, maskPersonalData))
+        self.state = Mutex((level, maskPersonalData))
         self.identifier = identifier
     }
 

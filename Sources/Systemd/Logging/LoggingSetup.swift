@@ -1,3 +1,4 @@
+import Synchronization
 import SMSLedgerCore
 import Logging
 #if canImport(Glibc)
@@ -39,7 +40,7 @@ public enum LogFormat: String, Sendable, CaseIterable {
 /// Installs SMSLedger's log handlers into swift-log.
 public enum LoggingSetup {
     /// The settings of the one bootstrap this process may do; `nil` until then.
-    private static let installed = Locked<LogSettings?>(nil)
+    private static let installed = Mutex<LogSettings?>(nil)
 
     /// Bootstraps swift-log with journal or text handlers and returns the shared settings that a
     /// reload changes (`settings.level = .debug`).

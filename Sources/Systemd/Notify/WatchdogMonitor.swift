@@ -1,10 +1,11 @@
+import Synchronization
 import SMSLedgerCore
 /// One ``WatchdogGate`` shared by the pollers (which beat) and the ping loop (which asks).
 ///
 /// The clock is injectable so that tests can move time by hand; production uses the continuous
 /// clock, which keeps counting while the machine is suspended, as systemd's watchdog does.
 public final class WatchdogMonitor: Sendable {
-    private let gate = Locked(WatchdogGate())
+    private let gate = Mutex(WatchdogGate())
     private let now: @Sendable () -> ContinuousClock.Instant
 
     public init(now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {

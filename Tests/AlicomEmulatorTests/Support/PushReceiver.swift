@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import HTTPServing
 import SMSLedgerCore
@@ -22,24 +23,30 @@ final class PushReceiver: Sendable {
         var contentTypes: [String] = []
     }
 
-    private let state: Locked<State>
+    /// Shared by the receiver and the server's handler, which is made before the receiver exists.
+    private final class Record: Sendable {
+        let state: Mutex<State>
+        init(_ state: State) { self.state = Mutex(state) }
+    }
+
+    private let record: Record
     private let server: RunningHTTPServer
 
     var url: String { "http://127.0.0.1:\(server.port)/alicom/push?secret=s3cret" }
 
-    private init(server: RunningHTTPServer, state: Locked<State>) {
+    private init(server: RunningHTTPServer, record: Record) {
         self.server = server
-        self.state = state
+        self.record = record
     }
 
     /// Listens on a free loopback port; `answers` are used in turn, the last one repeating.
     static func start(answers: [Answer]) async throws -> PushReceiver {
-        let state = Locked(State(answers: answers.isEmpty ? [.accept] : answers))
+        let record = Record(State(answers: answers.isEmpty ? [.accept] : answers))
         let server = try await HTTPServer.start(
             host: "127.0.0.1", port: 0,
             configuration: HTTPServerConfiguration(shutdownGracePeriod: .milliseconds(200),
                                                    cancelsHandlerOnDisconnect: true)) { request in
-            let answer = state.withLock { state -> Answer in
+            let answer = record.state.withLock { state -> Answer in
                 state.bodies.append(request.bodyText)
                 state.arrivals.append(Date())
                 state.contentTypes.append(request.headers["Content-Type"] ?? "")
@@ -54,15 +61,15 @@ final class PushReceiver: Sendable {
                 return HTTPServerResponse(status: 200, body: "{\"code\":0}")
             }
         }
-        return PushReceiver(server: server, state: state)
+        return PushReceiver(server: server, record: record)
     }
 
     func shutdown() async { await server.shutdown() }
 
     /// Every POST body received, in arrival order.
-    var bodies: [String] { state.withLock { $0.bodies } }
-    var arrivals: [Date] { state.withLock { $0.arrivals } }
-    var contentTypes: [String] { state.withLock { $0.contentTypes } }
+    var bodies: [String] { record.state.withLock { $0.bodies } }
+    var arrivals: [Date] { record.state.withLock { $0.arrivals } }
+    var contentTypes: [String] { record.state.withLock { $0.contentTypes } }
 
     /// Each body parsed as a JSON array (an unparsable body is an empty batch).
     var batches: [[Any]] {

@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import Logging
 import LedgerStore
@@ -151,7 +152,7 @@ struct AlibabaPushEndpointTests {
 
     /// A store that cannot write answers a non-zero code, so Alibaba pushes again; the next push lands once.
     @Test func aStoreOutageAnswers503ThenThePushAgainIsStoredOnce() async throws {
-        let faults = Locked<FaultInjectingStore?>(nil)
+        let faults = Mutex<FaultInjectingStore?>(nil)
         try await ListenerHarness.run(push: Self.settings(), storeInFront: { real in
             let store = FaultInjectingStore(real)
             faults.withLock { $0 = store }

@@ -1,0 +1,89 @@
+import Foundation
+
+/// What counts as "the same JSON" between our reader and Foundation's `JSONSerialization`, and which
+/// disagreements are deliberate (each listed with its reason in Fuzz/README.md, "JSON differential").
+enum Differential {
+    /// A description of the first place where `ours` and `theirs` differ, or `nil` when they agree.
+    ///
+    /// Numbers compare by `Double` value (our literal read by Swift's correctly rounded `Double(_:)`),
+    /// strings by their exact Unicode scalars (Swift's `==` would equate NFC and NFD spellings), objects
+    /// by key and value with the last duplicate winning, as both readers define it.
+    static func difference(_ ours: JSONValue, _ theirs: Any, at path: String = "$") -> String? {
+        switch ours {
+        case .null:
+            return theirs is NSNull ? nil : "\(path): null vs \(theirs)"
+        case .bool(let flag):
+            return (theirs as? Bool) == flag && !(theirs is String) ? nil : "\(path): \(flag) vs \(theirs)"
+        case .number(let number):
+            guard let their = doubleValue(theirs) else { return "\(path): number \(number.literal) vs \(theirs)" }
+            let mine = number.doubleValue
+            return mine == their ? nil : "\(path): \(number.literal) = \(mine) vs \(their)"
+        case .string(let text):
+            guard let their = theirs as? String else { return "\(path): string vs \(theirs)" }
+            return text.unicodeScalars.elementsEqual(their.unicodeScalars) ? nil
+                : "\(path): \(text.debugDescription) vs \(their.debugDescription)"
+        case .array(let elements):
+            guard let their = theirs as? [Any] else { return "\(path): array vs \(theirs)" }
+            guard elements.count == their.count else { return "\(path): \(elements.count) vs \(their.count) elements" }
+            for (index, element) in elements.enumerated() {
+                if let difference = difference(element, their[index], at: "\(path)[\(index)]") { return difference }
+            }
+            return nil
+        case .object(let object):
+            guard let their = theirs as? [String: Any] else { return "\(path): object vs \(theirs)" }
+            let unique = object.sortedUniqueMembers
+            guard unique.count == their.count else { return "\(path): \(unique.count) vs \(their.count) keys" }
+            for member in unique {
+                guard let value = their[member.key] else { return "\(path): key \(member.key.debugDescription) missing" }
+                if let difference = difference(member.value, value, at: "\(path).\(member.key)") { return difference }
+            }
+            return nil
+        }
+    }
+
+    /// The value `serialised()` promises to write back: objects reduced to one member per key, sorted.
+    static func canonical(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .array(let elements): return .array(elements.map(canonical))
+        case .object(let object):
+            return .object(JSONObject(object.sortedUniqueMembers.map {
+                JSONObject.Member(key: $0.key, value: canonical($0.value))
+            }))
+        default: return value
+        }
+    }
+
+    /// Whether our refusal of something `JSONSerialization` reads is one of the strictness choices
+    /// documented in Fuzz/README.md.
+    static func isAllowedRefusal(_ error: JSONValue.ParseError, of input: UnsafeRawBufferPointer) -> Bool {
+        switch error {
+        case .invalidUTF8:
+            // JSONSerialization also reads UTF-16 and UTF-32 (told apart by NUL bytes or a BOM);
+            // our inputs are UTF-8 by contract.
+            return input.contains(0) || input.starts(with: [0xFE, 0xFF]) || input.starts(with: [0xFF, 0xFE])
+        case .syntax(let message, _):
+            return allowedRefusals.contains { message.hasPrefix($0) }
+        }
+    }
+
+    /// Refusal messages that name a documented strictness difference.
+    static let allowedRefusals = [
+        "unpaired surrogate",  // a lone \uD800 is not a character; JSONSerialization keeps it as U+FFFD
+        "number out of range",  // kept from before: 1e400 is no Double
+        "nesting deeper than",  // our limit is 64, JSONSerialization's 512
+    ]
+
+    /// Whether our acceptance of something `JSONSerialization` refuses is documented; none so far.
+    static func isAllowedExtraAcceptance(_ value: JSONValue, of input: UnsafeRawBufferPointer) -> Bool {
+        false
+    }
+
+    private static func doubleValue(_ value: Any) -> Double? {
+        if value is Bool, !(value is NSNumber) { return nil }
+        if let decimal = value as? Decimal { return NSDecimalNumber(decimal: decimal).doubleValue }
+        if let number = value as? NSNumber { return number.doubleValue }
+        if let number = value as? Double { return number }
+        if let number = value as? Int { return Double(number) }
+        return nil
+    }
+}

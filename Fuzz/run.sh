@@ -55,7 +55,7 @@ for target in "${targets[@]}"; do
     started=$SECONDS
     log="$out/$target.log"
     # -max_len: receipts are a few hundred bytes, config files a few KiB; longer inputs only slow it.
-    if "$out/bin/$target" "${limit[@]}" -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    if "$out/bin/$target" "${limit[@]}" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$out/artifacts/$target/" "$out/corpus/$target" "$root/Fuzz/corpus/$target" >"$log" 2>&1; then
         runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
         echo "fuzz: $target passed, $runs executions in $((SECONDS - started)) s"

@@ -141,6 +141,20 @@ struct JSONValueTests {
         #expect(try number(literal).integralText == text)
     }
 
+    @Test("a long integer reads as the correctly rounded Double (Foundation's Decimal path lands ulps away; fuzz finding)")
+    func longIntegerRounding() throws {
+        let literal = "-" + String(repeating: "2", count: 47)
+        #expect(try number(literal).doubleValue == -2.222222222222222e+46)
+        #expect(try number(literal).doubleValue == Double(literal))
+    }
+
+    @Test("trailing commas and UTF-32 text, which Linux JSONSerialization reads, are refused (fuzz findings)")
+    func foundationLeniencies() {
+        #expect(rejection(#"{"a":1,}"#) == .syntax("unexpected '}'", offset: 7))
+        #expect(rejection("[1,\n]") != nil)
+        #expect(rejection(Data([0x33, 0, 0, 0])) == .syntax("unexpected byte 0x00", offset: 1))
+    }
+
     @Test("fractions, and exponent forms a Double cannot hold as an Int64, are not integral", arguments: [
         "1.5", "-0.25", "12345678901234567.5", "1e-3", "1.5e0", "9e18", "-9.5e18", "1e300",
     ])

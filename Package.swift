@@ -9,7 +9,7 @@ let package = Package(
     products: [
         .executable(name: "smsledger", targets: ["smsledger"]),
         // For Benchmarks/ (a separate package that reaches these modules through a path dependency).
-        .library(name: "SMSLedgerModules", targets: ["SMSLedgerCore", "AlibabaCloud", "LedgerStore", "SMSLedgerDaemon", "AlicomEmulator"]),
+        .library(name: "SMSLedgerModules", targets: ["Parsers", "SMSLedgerCore", "AlibabaCloud", "LedgerStore", "SMSLedgerDaemon", "AlicomEmulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,10 +20,13 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
+        // The readers of untrusted bytes (JSON, the config's TOML subset, UTF-8): general-purpose, no
+        // dependencies, not even Foundation, so Fuzz/run.sh compiles them with swiftc in seconds.
+        .target(name: "Parsers"),
         // The domain: events, statuses, normalisers and pure state machines. No I/O.
-        .target(name: "SMSLedgerCore"),
+        .target(name: "SMSLedgerCore", dependencies: ["Parsers"]),
         // The operator's config file: a strict TOML subset with line-accurate errors.
-        .target(name: "SMSLedgerConfig", dependencies: ["SMSLedgerCore"]),
+        .target(name: "SMSLedgerConfig", dependencies: ["SMSLedgerCore", "Parsers"]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The durable ledger: store protocol, SQLite implementation, migrations.
         .target(name: "LedgerStore", dependencies: [
@@ -31,7 +34,7 @@ let package = Package(
         ]),
         // Signing, the MNS / Dybaseapi / Dysmsapi clients and the token provider.
         .target(name: "AlibabaCloud", dependencies: [
-            "SMSLedgerCore",
+            "SMSLedgerCore", "Parsers",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -58,19 +61,20 @@ let package = Package(
         ]),
         // The services: queue pollers, compensator, HTTP listener, reload and shutdown.
         .target(name: "SMSLedgerDaemon", dependencies: [
-            "SMSLedgerCore", "SMSLedgerConfig", "LedgerStore", "AlibabaCloud", "HTTPServing", "Systemd",
+            "SMSLedgerCore", "SMSLedgerConfig", "LedgerStore", "AlibabaCloud", "HTTPServing", "Systemd", "Parsers",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "smsledger", dependencies: [
-            "SMSLedgerDaemon", "AlicomEmulator",
+            "SMSLedgerDaemon", "AlicomEmulator", "Parsers",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // A raw-socket HTTP/1.1 client for tests that must control every byte of a request.
         .target(name: "RawHTTPClient", path: "Tests/Support/RawHTTPClient"),
-        .testTarget(name: "SMSLedgerCoreTests", dependencies: ["SMSLedgerCore"]),
+        .testTarget(name: "ParsersTests", dependencies: ["Parsers"]),
+        .testTarget(name: "SMSLedgerCoreTests", dependencies: ["SMSLedgerCore", "Parsers"]),
         .testTarget(name: "SMSLedgerConfigTests", dependencies: ["SMSLedgerConfig"]),
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore"]),
         .testTarget(name: "AlibabaCloudTests", dependencies: ["AlibabaCloud", "AlicomEmulator"],

@@ -75,6 +75,8 @@ stage() {
     fi
     echo "   ($name: $((SECONDS - started)) s)"
 }
+stage "fuzz: each parser's libFuzzer target for 20000 runs, differential against Foundation (Fuzz/README.md)" \
+    Fuzz/run.sh --runs 20000
 stage "systemd unit: systemd-analyze verify + offline security score" \
     systemd/check-unit.sh
 stage "journald: JournaldLogHandler fields searchable with journalctl (real systemd-journald)" \

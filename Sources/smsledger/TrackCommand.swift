@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LedgerStore
+import Parsers
 import SMSLedgerConfig
 import SMSLedgerCore
 import SMSLedgerDaemon
@@ -88,12 +89,13 @@ struct TrackCommand: AsyncParsableCommand {
     private func readRecords() throws -> [SendRecord] {
         let now = Date()
         guard let file else {
-            var object: [String: Any] = [:]
             let fields = [("provider", provider), ("biz_id", bizId), ("phone_number", phone), ("sent_at", sentAt),
                           ("out_id", outId), ("template_code", templateCode), ("sign_name", signName)]
-            for case let (name, value?) in fields { object[name] = value }
+            let object = JSONObject(fields.compactMap { name, value in
+                value.map { JSONObject.Member(key: name, value: .string($0)) }
+            })
             do {
-                return [try SendRecordDecoding.record(object, now: now)]
+                return [try SendRecordDecoding.record(.object(object), now: now)]
             } catch {
                 throw CLIError("--\(Self.optionName(error.field)) \(error.message)", exitCode: 64)
             }

@@ -1,4 +1,5 @@
 import Foundation
+import Parsers
 import SMSLedgerCore
 
 /// Dybaseapi (2017-05-25): the one call the daemon needs, `QueryTokenForMnsQueue`, which hands out
@@ -30,9 +31,9 @@ public struct DybaseapiClient: QueueTokenFetching {
         func missing(_ field: String) -> AlibabaError {
             AlibabaError.malformed("QueryTokenForMnsQueue answer lacks \(field)", requestId: answer.requestId)
         }
-        guard let dto = object["MessageTokenDTO"] as? [String: Any] else { throw missing("MessageTokenDTO") }
+        guard let dto = object["MessageTokenDTO"]?.objectValue else { throw missing("MessageTokenDTO") }
         func field(_ name: String) throws -> String {
-            guard let value = dto[name] as? String, !value.isEmpty else { throw missing(name) }
+            guard let value = dto[name]?.stringValue, !value.isEmpty else { throw missing(name) }
             return value
         }
         let expireText = try field("ExpireTime")
@@ -46,6 +47,6 @@ public struct DybaseapiClient: QueueTokenFetching {
             accessKeySecret: try field("AccessKeySecret"),
             securityToken: try field("SecurityToken"),
             expiresAt: expiresAt,
-            createdAt: (dto["CreateTime"] as? String).flatMap(BeijingTime.date(from:)))
+            createdAt: dto["CreateTime"]?.stringValue.flatMap(BeijingTime.date(from:)))
     }
 }

@@ -1,11 +1,14 @@
 import Foundation
+import Parsers
 import SMSLedgerCore
 
 /// One page of `QuerySendDetails`: the rows exactly as the service sent them (one JSON object each)
 /// and the total over all pages.
 ///
 /// Rows stay raw on purpose: `SendDetailsNormaliser` in SMSLedgerCore turns them into receipts, and
-/// keeping the bytes lets the ledger store what the service said.
+/// keeping the bytes lets the ledger store what the service said. They are cut out of the answer by
+/// ``SendDetailsNormaliser/parseResponse(_:)``, which reads the answer once with the project's JSON
+/// reader; nothing is re-serialised.
 public struct SendDetailsPage: Sendable, Hashable {
     /// Each `SmsSendDetailDTO` as a JSON object.
     public var rows: [Data]
@@ -74,35 +77,19 @@ public struct DysmsClient: Sendable {
     }
 
     /// Reads the rows and `TotalCount` from a successful answer. Pure.
+    ///
+    /// `SmsSendDetailDTOs` may be absent or `{}` when nothing matched; `TotalCount` then defaults to the
+    /// number of rows. Whatever the normaliser refuses (a row that is not an object, a `TotalCount`
+    /// that is not an integer) makes the answer malformed.
     public static func page(from answer: RPCAnswer) throws -> SendDetailsPage {
-        let object = try answer.object()
-        var rows: [Data] = []
-        // `SmsSendDetailDTOs` may be absent or `{}` when nothing matched.
-        if let container = object["SmsSendDetailDTOs"] as? [String: Any],
-           let list = container["SmsSendDetailDTO"] {
-            guard let array = list as? [Any] else {
-                throw AlibabaError.malformed("SmsSendDetailDTO is not an array", requestId: answer.requestId)
-            }
-            for row in array {
-                guard row is [String: Any], let data = try? JSONSerialization.data(withJSONObject: row) else {
-                    throw AlibabaError.malformed("a SmsSendDetailDTO row is not an object", requestId: answer.requestId)
-                }
-                rows.append(data)
-            }
+        let page: QuerySendDetailsPage
+        do {
+            page = try SendDetailsNormaliser.parseResponse(answer.body)
+        } catch {
+            throw AlibabaError.malformed("QuerySendDetails answer: \(error.reason)", requestId: answer.requestId)
         }
-        let total: Int
-        switch object["TotalCount"] {
-        case let text as String:
-            guard let value = Int(text) else {
-                throw AlibabaError.malformed("TotalCount \(text) is not a number", requestId: answer.requestId)
-            }
-            total = value
-        case let number as NSNumber:
-            total = number.intValue
-        default:
-            total = rows.count
-        }
-        return SendDetailsPage(rows: rows, totalCount: total, requestId: answer.requestId)
+        return SendDetailsPage(rows: page.rows, totalCount: page.totalCount ?? page.rows.count,
+                               requestId: answer.requestId)
     }
 
     /// `SendSms`; returns the `BizId` to record with the phone number and the Beijing send day.
@@ -119,7 +106,7 @@ public struct DysmsClient: Sendable {
         if let templateParam, !templateParam.isEmpty { parameters["TemplateParam"] = templateParam }
         if let outId, !outId.isEmpty { parameters["OutId"] = outId }
         let answer = try await rpc.call(action: "SendSms", parameters: parameters)
-        guard let bizId = try answer.object()["BizId"] as? String, !bizId.isEmpty else {
+        guard let bizId = try answer.object()["BizId"]?.stringValue, !bizId.isEmpty else {
             throw AlibabaError.malformed("SendSms answer lacks BizId", requestId: answer.requestId)
         }
         return bizId

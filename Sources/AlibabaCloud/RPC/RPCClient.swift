@@ -1,4 +1,5 @@
 import Foundation
+import Parsers
 
 /// The long-term AccessKey of a RAM user, used to sign RPC calls (Dybaseapi, Dysmsapi).
 /// The secret never appears in `description`, `debugDescription` or a `Mirror`.
@@ -96,12 +97,17 @@ public struct RPCAnswer: Sendable {
     public var body: Data
     public var requestId: String?
 
+    public init(body: Data, requestId: String?) {
+        self.body = body
+        self.requestId = requestId
+    }
+
     /// Checks the envelope of an RPC answer. Pure: used by the client and testable with canned answers.
     public static func interpret(_ response: TransportResponse, secrets: [String] = []) throws -> RPCAnswer {
-        let object = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any]
-        let code = object?["Code"] as? String
-        let message = (object?["Message"] as? String) ?? ""
-        let requestId = (object?["RequestId"] as? String) ?? response.header("x-acs-request-id")
+        let object = topLevelObject(response.body)
+        let code = object?["Code"]?.stringValue
+        let message = object?["Message"]?.stringValue ?? ""
+        let requestId = object?["RequestId"]?.stringValue ?? response.header("x-acs-request-id")
         guard (200..<300).contains(response.status) else {
             let kind = ErrorClassification.rpcGatewayKind(httpStatus: response.status, code: code)
             throw AlibabaError(kind: kind, code: code ?? "HTTP\(response.status)",
@@ -119,11 +125,17 @@ public struct RPCAnswer: Sendable {
         return RPCAnswer(body: response.body, requestId: requestId)
     }
 
-    /// The top-level object, decoded again on demand (`[String: Any]` is not `Sendable`).
-    public func object() throws -> [String: Any] {
-        guard let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
+    /// The top-level object, parsed again on demand by the project's one JSON reader (keeping only the
+    /// bytes makes the answer cheap to pass around; a typed client reads it once).
+    public func object() throws -> JSONObject {
+        guard let object = Self.topLevelObject(body) else {
             throw AlibabaError.malformed("answer is not a JSON object", requestId: requestId)
         }
         return object
+    }
+
+    /// The object `body` holds, or `nil` when it is not JSON or not an object.
+    private static func topLevelObject(_ body: Data) -> JSONObject? {
+        (try? JSONValue.parse(body))?.objectValue
     }
 }

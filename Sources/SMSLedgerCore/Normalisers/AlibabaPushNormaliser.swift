@@ -1,4 +1,5 @@
 import Foundation
+import Parsers
 
 /// A body Alibaba pushed over HTTP ("HTTP批量推送"): one JSON array of SmsReport or SmsUp items → one
 /// ledger event per item.

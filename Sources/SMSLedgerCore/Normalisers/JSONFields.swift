@@ -1,4 +1,5 @@
 import Foundation
+import Parsers
 
 /// A parsed JSON object with typed, error-reporting field access, so each normaliser states what it
 /// expects and gets a precise ``NormalisationError`` when the body disagrees.
@@ -19,10 +20,19 @@ struct JSONFields: Sendable {
 
     /// Size check (`limit` bytes), UTF-8 check, JSON parse, object check, in that order, so each failure gets its own kind.
     static func parse(_ data: Data, limit: Int = NormalisationError.bodyLimit) throws(NormalisationError) -> JSONFields {
-        guard case .object(let object) = try parseValue(data, limit: limit) else {
+        try parse(data, limit: limit, locating: nil).fields
+    }
+
+    /// As ``parse(_:limit:)``, also finding where the value at the key `path` sits in `data`, for a part
+    /// that is kept as the provider's own bytes (see ``JSONValue/parse(_:locating:)``).
+    static func parse(
+        _ data: Data, limit: Int, locating path: [String]?
+    ) throws(NormalisationError) -> (fields: JSONFields, location: JSONLocation?) {
+        let (value, location) = try checkedParse(data, limit: limit, locating: path)
+        guard case .object(let object) = value else {
             throw NormalisationError(.notAnObject)
         }
-        return JSONFields(values: object, path: "")
+        return (JSONFields(values: object, path: ""), location)
     }
 
     /// The fields of an already-parsed object, e.g. one item of a pushed array.
@@ -32,11 +42,18 @@ struct JSONFields: Sendable {
 
     /// Any JSON value; same checks as ``parse(_:limit:)`` without the object check.
     static func parseValue(_ data: Data, limit: Int = NormalisationError.bodyLimit) throws(NormalisationError) -> JSONValue {
+        try checkedParse(data, limit: limit, locating: nil).value
+    }
+
+    private static func checkedParse(
+        _ data: Data, limit: Int, locating path: [String]?
+    ) throws(NormalisationError) -> (value: JSONValue, location: JSONLocation?) {
         guard data.count <= limit else {
             throw NormalisationError(.bodyTooLarge(bytes: data.count, limit: limit))
         }
         do throws(JSONValue.ParseError) {
-            return try JSONValue.parse(data)
+            guard let path else { return (try JSONValue.parse(data), nil) }
+            return try JSONValue.parse(data, locating: path)
         } catch .invalidUTF8 {
             throw NormalisationError(.invalidUTF8)
         } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import Parsers
 
 /// One page of a Dysmsapi `QuerySendDetails` answer, as the compensation job needs it.
 ///
@@ -11,8 +12,8 @@ public struct QuerySendDetailsPage: Sendable, Hashable {
     /// Rows across all pages; the API sends it as text, some SDK models as a number.
     public var totalCount: Int?
     /// Each `SmsSendDetailDTO` row as its own JSON object, for ``SendDetailsNormaliser/normalise(row:bizId:)``
-    /// and to be kept as the receipt's raw body. Re-serialised compactly with sorted keys
-    /// (``JSONValue/serialised()``): the values are the provider's, the byte layout is ours.
+    /// and to be kept as the receipt's raw body: the bytes exactly as the service wrote them, cut out of
+    /// the answer by their location (``JSONValue/parse(_:locating:)``), never re-serialised.
     public var rows: [Data]
 
     public init(code: String, message: String?, requestId: String?, totalCount: Int?, rows: [Data]) {
@@ -40,18 +41,23 @@ public enum SendDetailsNormaliser {
     /// The envelope and the rows of a QuerySendDetails JSON response. A missing or empty
     /// `SmsSendDetailDTOs` means no rows; a single object where an array belongs is taken as one row.
     public static func parseResponse(_ body: Data) throws(NormalisationError) -> QuerySendDetailsPage {
-        let fields = try JSONFields.parse(body, limit: responseLimit)
+        let (fields, location) = try JSONFields.parse(body, limit: responseLimit, locating: rowsPath)
         var rows: [Data] = []
-        if let container = try fields.object("SmsSendDetailDTOs"), let value = container.rawValue("SmsSendDetailDTO") {
-            let items: [JSONValue]
+        if let container = try fields.object("SmsSendDetailDTOs"), let value = container.rawValue("SmsSendDetailDTO"),
+           let location {
+            let items: [(value: JSONValue, bytes: Range<Int>)]
             switch value {
-            case .array(let array): items = array
-            case .object: items = [value]
+            case .array(let array): items = Array(zip(array, location.elements))
+            case .object: items = [(value, location.bytes)]
             default:
                 throw NormalisationError(.wrongType(field: "SmsSendDetailDTOs.SmsSendDetailDTO", expected: "an array"))
             }
             for (index, item) in items.enumerated() {
-                rows.append(try serialise(row: item, index: index))
+                guard case .object = item.value else {
+                    throw NormalisationError(.notAnObject, detail: "SmsSendDetailDTO[\(index)]")
+                }
+                let base = body.startIndex
+                rows.append(body.subdata(in: (base + item.bytes.lowerBound)..<(base + item.bytes.upperBound)))
             }
         }
         return QuerySendDetailsPage(
@@ -86,10 +92,6 @@ public enum SendDetailsNormaliser {
         3: .delivered,
     ]
 
-    private static func serialise(row: JSONValue, index: Int) throws(NormalisationError) -> Data {
-        guard case .object = row else {
-            throw NormalisationError(.notAnObject, detail: "SmsSendDetailDTO[\(index)]")
-        }
-        return row.serialised()
-    }
+    /// Where the rows are in an answer: `{"SmsSendDetailDTOs": {"SmsSendDetailDTO": [row, ...]}}`.
+    static let rowsPath = ["SmsSendDetailDTOs", "SmsSendDetailDTO"]
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SMSLedgerCore
+import Parsers
 
 /// Alibaba's HTTP batch push: a JSON array in, one event per item out, failures local to an item.
 @Suite("Alibaba HTTP push bodies")

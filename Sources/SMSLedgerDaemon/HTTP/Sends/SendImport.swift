@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Parsers
 import SMSLedgerCore
 
 /// Bulk import of sends made elsewhere (`smsledger track --file`): JSON lines, one send per line, in
@@ -24,9 +25,9 @@ public enum SendImport {
             lineNumber += 1
             let trimmed = trimmed(line)
             if trimmed.isEmpty || trimmed.first == UInt8(ascii: "#") { continue }
-            let json: Any
-            do {
-                json = try JSONSerialization.jsonObject(with: Data(trimmed))
+            let json: JSONValue
+            do throws(JSONValue.ParseError) {
+                json = try JSONValue.parse(trimmed)
             } catch {
                 throw SendRecordError(field: "line \(lineNumber)", message: "is not a JSON object")
             }

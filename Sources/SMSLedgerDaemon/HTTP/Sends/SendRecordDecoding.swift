@@ -1,4 +1,5 @@
 import Foundation
+import Parsers
 import SMSLedgerCore
 
 /// Why a send could not be recorded: the field at fault and what is wrong with it.
@@ -53,26 +54,26 @@ public enum SendRecordDecoding {
     /// A `POST /v1/sends` body: one object, an array of objects, or `{"sends": [...]}`. Items of a
     /// batch are named `sends[i]` in errors; the fields of a lone object are named directly.
     public static func requestBody(_ body: Data, now: Date) throws(SendRecordError) -> [SendRecord] {
-        let json: Any
-        do {
-            json = try JSONSerialization.jsonObject(with: body)
+        let json: JSONValue
+        do throws(JSONValue.ParseError) {
+            json = try JSONValue.parse(body)
         } catch {
             throw SendRecordError(field: "", message: "body is not valid JSON")
         }
-        if let object = json as? [String: Any], object.keys.contains("sends") {
-            guard object.count == 1 else {
+        if let object = json.objectValue, object["sends"] != nil {
+            guard object.keys.count == 1 else {
                 throw SendRecordError(field: "", message: "an object with \"sends\" may have no other fields")
             }
-            guard let items = object["sends"] as? [Any] else {
+            guard let items = object["sends"]?.arrayValue else {
                 throw SendRecordError(field: "sends", message: "must be an array of sends")
             }
             return try batch(items, now: now)
         }
-        if let items = json as? [Any] { return try batch(items, now: now) }
+        if let items = json.arrayValue { return try batch(items, now: now) }
         return [try record(json, now: now)]
     }
 
-    private static func batch(_ items: [Any], now: Date) throws(SendRecordError) -> [SendRecord] {
+    private static func batch(_ items: [JSONValue], now: Date) throws(SendRecordError) -> [SendRecord] {
         guard !items.isEmpty else { throw SendRecordError(field: "sends", message: "holds no sends") }
         var records: [SendRecord] = []
         records.reserveCapacity(items.count)
@@ -87,8 +88,8 @@ public enum SendRecordDecoding {
     }
 
     /// One send from one JSON value (an object), fields named without a prefix.
-    public static func record(_ json: Any, now: Date) throws(SendRecordError) -> SendRecord {
-        guard let object = json as? [String: Any] else {
+    public static func record(_ json: JSONValue, now: Date) throws(SendRecordError) -> SendRecord {
+        guard let object = json.objectValue else {
             throw SendRecordError(field: "", message: "a send must be a JSON object")
         }
         if let unknown = object.keys.filter({ !knownFields.contains($0) }).sorted().first {
@@ -135,9 +136,9 @@ public enum SendRecordDecoding {
 
     /// A string field: absent or `null` is `nil`; an empty string is refused (it would be stored as
     /// "no value" and hide a bug on the caller's side); other types are refused.
-    private static func text(_ object: [String: Any], _ field: String) throws(SendRecordError) -> String? {
-        guard let value = object[field], !(value is NSNull) else { return nil }
-        guard let string = value as? String else {
+    private static func text(_ object: JSONObject, _ field: String) throws(SendRecordError) -> String? {
+        guard let value = object[field], !value.isNull else { return nil }
+        guard let string = value.stringValue else {
             throw SendRecordError(field: field, message: "must be a string")
         }
         let trimmed = string.trimmingCharacters(in: .whitespaces)

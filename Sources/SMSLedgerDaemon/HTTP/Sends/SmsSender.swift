@@ -1,6 +1,7 @@
 import AlibabaCloud
 import Foundation
 import LedgerStore
+import Parsers
 import SMSLedgerConfig
 import SMSLedgerCore
 
@@ -147,8 +148,7 @@ public struct SmsSender: Sendable {
         guard !sms.signName.isEmpty else { throw invalid("--sign-name must not be empty") }
         guard !sms.templateCode.isEmpty else { throw invalid("--template-code must not be empty") }
         if let parameters = sms.templateParam {
-            let object = try? JSONSerialization.jsonObject(with: Data(parameters.utf8))
-            guard object is [String: Any] else {
+            guard (try? JSONValue.parse(parameters.utf8))?.objectValue != nil else {
                 throw invalid("--template-param must be a JSON object such as '{\"code\":\"1234\"}'")
             }
         }

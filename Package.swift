@@ -43,6 +43,7 @@ let package = Package(
         ]),
         // A small HTTP/1.1 server on SwiftNIO that hands raw request targets and bodies to a handler.
         .target(name: "HTTPServing", dependencies: [
+            "Parsers",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -77,7 +78,7 @@ let package = Package(
         .testTarget(name: "SMSLedgerCoreTests", dependencies: ["SMSLedgerCore", "Parsers"]),
         .testTarget(name: "SMSLedgerConfigTests", dependencies: ["SMSLedgerConfig"]),
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore"]),
-        .testTarget(name: "AlibabaCloudTests", dependencies: ["AlibabaCloud", "AlicomEmulator"],
+        .testTarget(name: "AlibabaCloudTests", dependencies: ["AlibabaCloud", "AlicomEmulator", "Parsers"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "AlicomEmulatorTests", dependencies: ["AlicomEmulator", "AlibabaCloud", "HTTPServing", "RawHTTPClient"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd"]),

@@ -40,7 +40,7 @@ build() {
     if [ -x "$binary" ] && [ -z "$(find "${sources[@]}" "$0" -newer "$binary" 2>/dev/null)" ]; then return 0; fi
     mkdir -p "$out/bin"
     echo "fuzz: building $target"
-    swiftc -sanitize=fuzzer,address -parse-as-library -swift-version 6 -O -g -module-name "Fuzz_$target" \
+    swiftc -sanitize=fuzzer,address -parse-as-library -swift-version 6 -O -g -package-name smsledger -module-name "Fuzz_$target" \
         "${sources[@]}" -o "$binary.tmp" 2>&1 | grep -v "Cannot export local symbol" >&2 || true
     [ -x "$binary.tmp" ] || { echo "fuzz: building $target failed" >&2; exit 1; }
     mv "$binary.tmp" "$binary"

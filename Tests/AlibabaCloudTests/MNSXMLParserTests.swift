@@ -1,4 +1,5 @@
 @testable import AlibabaCloud
+@testable import Parsers
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 @testable import AlibabaCloud
+import Parsers
 import Foundation
 import Testing
 

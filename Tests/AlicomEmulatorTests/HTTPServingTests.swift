@@ -1,3 +1,4 @@
+import Parsers
 import RawHTTPClient
 import HTTPServing
 import Testing

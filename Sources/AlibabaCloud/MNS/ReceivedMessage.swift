@@ -1,3 +1,4 @@
+import Parsers
 import Foundation
 
 /// The handle that lets us delete (or hide longer) one received MNS message.

@@ -1,3 +1,4 @@
+import Parsers
 import Foundation
 import HTTPServing
 

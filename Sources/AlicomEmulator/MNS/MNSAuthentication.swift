@@ -1,3 +1,4 @@
+import Parsers
 import SMSLedgerCore
 import AlibabaCloud
 import Foundation

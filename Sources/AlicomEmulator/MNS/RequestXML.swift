@@ -1,3 +1,4 @@
+import Parsers
 import AlibabaCloud
 import Foundation
 
@@ -11,7 +12,7 @@ import Foundation
 /// refuses is `MalformedXML`, as MNS answers.
 enum RequestXML {
     static func parse(_ data: Data) -> MNSXMLElement? {
-        // `AlibabaCloud.` because this module has an `MNSXML` of its own: the answers it writes.
-        try? AlibabaCloud.MNSXML.parse(data)
+        // `Parsers.` because this module has an `MNSXML` of its own: the answers it writes.
+        try? Parsers.MNSXML.parse(data)
     }
 }

@@ -1,3 +1,4 @@
+import Parsers
 import AlibabaCloud
 import Foundation
 import HTTPServing

@@ -1,3 +1,4 @@
+import Parsers
 import AlibabaCloud
 /// An ordered response tree that renders as JSON or XML.
 ///
@@ -92,6 +93,6 @@ enum XMLText {
     /// result from the UTF-8 bytes once and returns text with nothing to escape (every message body
     /// and receipt handle, which are base64) without a copy.
     static func escape(_ text: String) -> String {
-        AlibabaCloud.MNSXML.escape(text)
+        Parsers.MNSXML.escape(text)
     }
 }

@@ -224,12 +224,7 @@ public struct TOMLParser {
 }
 
 extension UInt8 {
-    // Internal: the names are for this parser's readability, not for other modules.
-    static let tab = UInt8(ascii: "\t"), newline = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r")
-    static let space = UInt8(ascii: " "), hash = UInt8(ascii: "#"), equals = UInt8(ascii: "=")
-    static let quote = UInt8(ascii: "\""), apostrophe = UInt8(ascii: "'"), backslash = UInt8(ascii: "\\")
-    static let openBracket = UInt8(ascii: "["), closeBracket = UInt8(ascii: "]")
-    static let openBrace = UInt8(ascii: "{"), comma = UInt8(ascii: ","), dot = UInt8(ascii: ".")
+    // The byte names (`hash`, `equals`, `quote`, ...) are in ByteNames.swift, shared with the XML reader.
 
     var isBareKeyCharacter: Bool {
         (self >= UInt8(ascii: "a") && self <= UInt8(ascii: "z")) || (self >= UInt8(ascii: "A") && self <= UInt8(ascii: "Z"))

@@ -1,3 +1,4 @@
+import Parsers
 import Foundation
 
 /// A configuration that loaded, plus what the operator should still hear about.

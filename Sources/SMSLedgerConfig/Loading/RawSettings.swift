@@ -1,3 +1,4 @@
+import Parsers
 import Foundation
 
 /// One value before typing, with where it came from.

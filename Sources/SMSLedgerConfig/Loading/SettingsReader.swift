@@ -1,3 +1,4 @@
+import Parsers
 /// Typed, range-checked access to the raw settings, collecting every error instead of stopping.
 ///
 /// Each accessor returns `nil` both when the key is absent and when it is invalid (the error is then

@@ -1,4 +1,3 @@
-import Foundation
 
 /// The lexical half of `MNSXMLParser`: a position in the document's bytes and the readers for names,
 /// text, references and attribute values (comments, processing instructions and the XML declaration
@@ -273,8 +272,8 @@ struct XMLCursor {
 
     func same(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
         guard a.count == b.count else { return false }
-        guard let base = bytes.baseAddress, !a.isEmpty else { return true }
-        return memcmp(base + a.lowerBound, base + b.lowerBound, a.count) == 0
+        // Names are short (MNS element names are under 20 bytes): a byte loop, no libc needed.
+        return bytes[a].elementsEqual(bytes[b])
     }
 
     func equals(_ range: Range<Int>, _ literal: StaticString, ignoringCase: Bool = false) -> Bool {

@@ -1,5 +1,3 @@
-import Foundation
-
 /// A parsed MNS XML document, reduced to what the answers contain: elements with local names,
 /// text and children. Namespaces and prefixes are dropped, element order is kept but nobody depends
 /// on it (MNS answers use `…/doc/v1` without a slash, requests `…/doc/v1/`, and a proxy may reorder).
@@ -25,11 +23,11 @@ package enum MNSXML {
     /// Parses a whole document in one pass over its bytes (see `MNSXMLParser` for why not `XMLParser`).
     /// Fails, rather than returning a partial tree, on anything that is not one complete, well-formed
     /// document: a truncated answer must never read as a shorter batch.
-    package static func parse(_ data: Data) throws(MNSXMLError) -> MNSXMLElement {
+    package static func parse(_ data: some Collection<UInt8>) throws(MNSXMLError) -> MNSXMLElement {
         guard !data.isEmpty else { throw MNSXMLError("empty document") }
         guard data.count <= maxBytes else { throw MNSXMLError("document of \(data.count) bytes is too large") }
-        // `withUnsafeBytes` rethrows untyped errors, so the typed failure travels out as a value.
-        let result = data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Result<MNSXMLElement, MNSXMLError> in
+        // The closures rethrow untyped errors, so the typed failure travels out as a value.
+        let read = { (bytes: UnsafeRawBufferPointer) -> Result<MNSXMLElement, MNSXMLError> in
             var parser = MNSXMLParser(bytes)
             do throws(MNSXMLError) {
                 return .success(try parser.parseDocument())
@@ -37,6 +35,8 @@ package enum MNSXML {
                 return .failure(error)
             }
         }
+        let result = data.withContiguousStorageIfAvailable { read(UnsafeRawBufferPointer($0)) }
+            ?? Array(data).withUnsafeBytes(read)
         return try result.get()
     }
 

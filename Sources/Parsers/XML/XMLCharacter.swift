@@ -1,4 +1,3 @@
-import SMSLedgerCore
 
 /// The character classes of XML 1.0 (fifth edition) that `XMLCursor` checks, over UTF-8 bytes.
 enum XMLCharacter {
@@ -54,14 +53,14 @@ enum XMLCharacter {
 }
 
 extension UInt8 {
-    static let lessThan = UInt8(ascii: "<"), greaterThan = UInt8(ascii: ">"), slash = UInt8(ascii: "/")
+    // The byte names shared with the TOML reader (`hash`, `equals`, `quote`, ...) are in ByteNames.swift.
+    /// `package`: the MNS client's answer recovery (AlibabaCloud) scans for tags with them.
+    package static let lessThan = UInt8(ascii: "<"), greaterThan = UInt8(ascii: ">"), slash = UInt8(ascii: "/")
     static let question = UInt8(ascii: "?"), exclamation = UInt8(ascii: "!"), hyphen = UInt8(ascii: "-")
-    static let ampersand = UInt8(ascii: "&"), hash = UInt8(ascii: "#"), semicolon = UInt8(ascii: ";")
-    static let equals = UInt8(ascii: "="), quote = UInt8(ascii: "\""), apostrophe = UInt8(ascii: "'")
-    static let closeBracket = UInt8(ascii: "]"), carriageReturn = UInt8(ascii: "\r"), lineFeed = UInt8(ascii: "\n")
+    static let ampersand = UInt8(ascii: "&"), semicolon = UInt8(ascii: ";"), lineFeed = UInt8(ascii: "\n")
 
     /// XML's `S`: space, tab, CR, LF.
-    var isXMLWhitespace: Bool {
+    package var isXMLWhitespace: Bool {
         self == 0x20 || self == 0x09 || self == 0x0A || self == 0x0D
     }
 

@@ -83,9 +83,9 @@ struct LedgerStatistics {
             try window.bind(to: statement)
             var current: (index: Int, ranks: NearestRank)?
             func finish() {
-                guard let (index, ranks) = current else { return }
-                groups[index].medianMillis = ranks.median
-                groups[index].p95Millis = ranks.p95
+                guard let current else { return }
+                groups[current.index].medianMillis = current.ranks.median
+                groups[current.index].p95Millis = current.ranks.p95
             }
             while try statement.step() {
                 let key = Self.key(statement, grouping)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LedgerStore
+import SMSLedgerDaemon
 
 /// `smsledger stats`: how deliveries went, for a person at a terminal or a script reading JSON lines.
 struct StatsCommand: AsyncParsableCommand {
@@ -53,15 +54,15 @@ struct StatsCommand: AsyncParsableCommand {
                                     to: try until.map { try TimeArgument.parse($0, option: "--until", now: now) },
                                     grouping: by ?? .none, topErrors: top)
         do {
-            let store = try LedgerOptions.openStore(config: config, store: store)
+            let ledger = try LedgerOptions.openStore(config: config, store: store)
             let statistics: DeliveryStatistics
             do {
-                statistics = try await store.statistics(query)
+                statistics = try await ledger.statistics(query)
             } catch {
-                await store.close()
+                await ledger.close()
                 throw CLIError("cannot read the statistics: \(error)")
             }
-            await store.close()
+            await ledger.close()
             FileOutput.write(json ? StatsRendering.jsonLines(statistics, query: query)
                                   : StatsRendering.table(statistics, query: query))
         } catch let error as CLIError {

@@ -13,7 +13,7 @@ struct DeliveryStatisticsTests {
 
     /// One send: its id, when it was sent (s after `Sample.t0`), its template and provider, and the
     /// report it got (status, code, seconds after sending), if any.
-    struct Fixture {
+    struct Fixture: Sendable {
         var bizId: String
         var sentAt: TimeInterval
         var template: String? = "SMS_1"
@@ -46,9 +46,9 @@ struct DeliveryStatisticsTests {
         }
         _ = try await store.commit(Sample.batch(sends: sends))
         let receipts = Self.fixtures.compactMap { fixture in
-            fixture.report.map { status, code, after in
-                Sample.receipt(bizId: fixture.bizId, status: status, code: code, reportedAt: fixture.sentAt + after,
-                               provider: fixture.provider)
+            fixture.report.map { report in
+                Sample.receipt(bizId: fixture.bizId, status: report.0, code: report.1,
+                               reportedAt: fixture.sentAt + report.2, provider: fixture.provider)
             }
         } + [Sample.receipt(bizId: "o1", reportedAt: 90)]
         _ = try await store.commit(Sample.batch(receipts: receipts))
@@ -62,7 +62,7 @@ struct DeliveryStatisticsTests {
         #expect(stats.groups.count == 1)
         let all = try #require(stats.groups.first)
         #expect(all.key == "all")
-        #expect([all.sends, all.delivered, all.failed, all.expired, all.unknown, all.pending] == [11, 5, 2, 1, 1, 2])
+        #expect([all.sends, all.delivered, all.failed, all.expired, all.unknown, all.pending] as [Int] == [11, 5, 2, 1, 1, 2])
         #expect(all.deliveryRate == 5.0 / 9.0, "delivered among the nine final sends")
         #expect(all.timed == 9)
         #expect(all.medianMillis == 40_000)
@@ -80,13 +80,13 @@ struct DeliveryStatisticsTests {
         let stats = try await store.statistics(StatisticsQuery(grouping: .template))
         #expect(stats.groups.map(\.key) == ["-", "SMS_1", "SMS_2"])
         let (orphan, one, two) = (stats.groups[0], stats.groups[1], stats.groups[2])
-        #expect([orphan.sends, orphan.delivered, orphan.timed] == [1, 1, 1])
+        #expect([orphan.sends, orphan.delivered, orphan.timed] as [Int] == [1, 1, 1])
         #expect(orphan.medianMillis == 90_000 && orphan.p95Millis == 90_000)
-        #expect([one.sends, one.delivered, one.expired, one.unknown, one.pending] == [8, 4, 1, 1, 2])
+        #expect([one.sends, one.delivered, one.expired, one.unknown, one.pending] as [Int] == [8, 4, 1, 1, 2])
         // 10, 20, 30, 40, 60, 100: the 3rd and the ⌈5.7⌉ = 6th.
         #expect(one.medianMillis == 30_000 && one.p95Millis == 100_000)
         #expect(one.topErrors.map(\.code) == ["EXPIRED"])
-        #expect([two.sends, two.failed, two.timed] == [2, 2, 2])
+        #expect([two.sends, two.failed, two.timed] as [Int] == [2, 2, 2])
         #expect(two.medianMillis == 5_000 && two.p95Millis == 50_000)
         #expect(two.deliveryRate == 0)
         #expect(two.topErrors == [ErrorCount(code: Self.illegal, text: "text for \(Self.illegal)", count: 2)])

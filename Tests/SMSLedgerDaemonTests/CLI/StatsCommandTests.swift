@@ -59,7 +59,7 @@ struct StatsCommandTests {
         let a = objects[0]
         #expect(a["group_by"] as? String == "template")
         #expect(a["sends"] as? Int == 3 && a["delivered"] as? Int == 2 && a["failed"] as? Int == 1)
-        #expect(a["delivery_rate"] as? Double == 2.0 / 3.0)
+        #expect(abs((a["delivery_rate"] as? Double ?? 0) - 2.0 / 3.0) < 1e-12)
         #expect(a["median_ms"] as? Int == 5_000 && a["p95_ms"] as? Int == 12_000)
         let errors = try #require(a["top_errors"] as? [[String: Any]])
         #expect(errors.count == 1)

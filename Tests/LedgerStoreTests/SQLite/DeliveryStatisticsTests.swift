@@ -117,12 +117,12 @@ struct DeliveryStatisticsTests {
         await store.close()
     }
 
-    /// `Sample.t0` + 400 s is a bucket edge; t0 + 63,200 s is midnight in Beijing (16:00 UTC).
+    /// `Sample.t0` + 400 s is a bucket edge; t0 + 64,000 s is midnight in Beijing (16:00 UTC).
     @Test func windowsAtBucketEdgesAndBeijingDays() async throws {
         let ledger = try TemporaryLedger()
         defer { ledger.remove() }
         let store = try ledger.open()
-        let offsets: [TimeInterval] = [399.999, 400, 400.001, 63_199.999, 63_200]
+        let offsets: [TimeInterval] = [399.999, 400, 400.001, 63_999.999, 64_000]
         _ = try await store.commit(Sample.batch(sends: offsets.enumerated().map {
             Sample.send(bizId: "s\($0.offset)", sentAt: $0.element)
         }))
@@ -134,7 +134,7 @@ struct DeliveryStatisticsTests {
         #expect(try await sends(399.999, 400) == 1)
         #expect(try await sends(400, nil) == 4)
         #expect(try await sends(nil, 400) == 1)
-        #expect(try await sends(400.001, 63_200) == 2)
+        #expect(try await sends(400.001, 64_000) == 2)
         let days = try await store.statistics(StatisticsQuery(grouping: .day))
         #expect(days.groups.map(\.key) == ["2023-11-15", "2023-11-16"])
         #expect(days.groups.map(\.sends) == [4, 1])

@@ -184,3 +184,10 @@ public final class SQLiteLedgerStore: LedgerStore {
         return SQLiteDurability(journalMode: mode, synchronous: synchronous, busyTimeoutMilliseconds: timeout)
     }
 }
+
+extension SQLiteLedgerStore: LedgerStatisticsSource {
+    /// On the read connection, like every other query: a report never waits behind a commit.
+    public func statistics(_ query: StatisticsQuery) async throws -> DeliveryStatistics {
+        try await reader.run { try LedgerStatistics(connection: $0).run(query) }
+    }
+}

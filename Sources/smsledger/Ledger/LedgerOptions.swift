@@ -54,6 +54,11 @@ struct LedgerOptions: ParsableArguments {
 
     /// Opens the ledger read-only: reading never creates or changes a file.
     func openStore() throws -> SQLiteLedgerStore {
+        try Self.openStore(config: config, store: store)
+    }
+
+    /// As ``openStore()``, for commands that take only `--config` and `--store` of these options.
+    static func openStore(config: String, store: String?) throws -> SQLiteLedgerStore {
         let path: String
         if let store {
             path = store

@@ -36,7 +36,7 @@ mapfile -t parser_sources < <(find "$root/Sources/Parsers" -name '*.swift' | sor
 # Rebuilds a target only when a source is newer than its binary: a rebuild takes about half a minute.
 build() {
     local target="$1" binary="$out/bin/$1"
-    local sources=("${parser_sources[@]}" "$root/Fuzz/$target"/*.swift)
+    local sources=("${parser_sources[@]}" "$root/Fuzz/Shared"/*.swift "$root/Fuzz/$target"/*.swift)
     if [ -x "$binary" ] && [ -z "$(find "${sources[@]}" "$0" -newer "$binary" 2>/dev/null)" ]; then return 0; fi
     mkdir -p "$out/bin"
     echo "fuzz: building $target"

@@ -44,9 +44,5 @@ public func fuzzRequestTarget(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CIn
 }
 
 func fail(_ message: String, _ input: UnsafeRawBufferPointer) -> Never {
-    let shown = input.prefix(512).map { byte -> String in
-        (0x20..<0x7F).contains(byte) && byte != UInt8(ascii: "\\") ? String(UnicodeScalar(byte)) : "\\x" + String(byte, radix: 16)
-    }.joined()
-    FileHandle.standardError.write(Data("\nFUZZ FAILURE (httptarget): \(message)\ninput (\(input.count) bytes): \(shown)\n".utf8))
-    fatalError("httptarget fuzz check failed")
+    fail("httptarget", message, input)
 }

@@ -76,9 +76,5 @@ private func checkLocations(_ value: JSONValue, _ input: UnsafeRawBufferPointer)
 /// Prints what went wrong with the input (escaped, so any byte is visible) and traps, which libFuzzer
 /// reports as a crash and saves the input as an artifact.
 func fail(_ message: String, _ input: UnsafeRawBufferPointer) -> Never {
-    let shown = input.prefix(512).map { byte -> String in
-        (0x20..<0x7F).contains(byte) && byte != UInt8(ascii: "\\") ? String(UnicodeScalar(byte)) : "\\x" + String(byte, radix: 16)
-    }.joined()
-    FileHandle.standardError.write(Data("\nFUZZ FAILURE (json): \(message)\ninput (\(input.count) bytes): \(shown)\n".utf8))
-    fatalError("json fuzz check failed")
+    fail("json", message, input)
 }

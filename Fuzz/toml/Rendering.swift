@@ -20,7 +20,7 @@ enum Rendering {
 
     static func value(_ value: TOMLValue) -> String {
         switch value {
-        case .string(let text): return string(text)
+        case .string(let text): return TOMLText.quoted(text)
         case .integer(let number): return String(number)
         case .float(let number): return float(number)
         case .boolean(let flag): return flag ? "true" : "false"
@@ -33,23 +33,5 @@ enum Rendering {
     static func float(_ number: Double) -> String {
         let text = String(number)
         return text.contains(where: { $0 == "." || $0 == "e" }) ? text : text + ".0"
-    }
-
-    private static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                let hex = String(scalar.value, radix: 16, uppercase: true)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -101,9 +101,5 @@ func difference(_ ours: MNSXMLElement, _ theirs: Node, path: String) -> String? 
 }
 
 func fail(_ message: String, _ input: UnsafeRawBufferPointer) -> Never {
-    let shown = input.prefix(512).map { byte -> String in
-        (0x20..<0x7F).contains(byte) && byte != UInt8(ascii: "\\") ? String(UnicodeScalar(byte)) : "\\x" + String(byte, radix: 16)
-    }.joined()
-    FileHandle.standardError.write(Data("\nFUZZ FAILURE (xml): \(message)\ninput (\(input.count) bytes): \(shown)\n".utf8))
-    fatalError("xml fuzz check failed")
+    fail("xml", message, input)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Parsers
 
 /// One setting, declared once: its key and kind (the range lives in the kind), how a value read from
 /// the file or the environment reaches ``SMSLedgerConfiguration``, how the effective configuration
@@ -157,27 +158,5 @@ extension Setting {
                                   exampleValue: TOMLText.quoted(credential), apply: nil, show: hidden))
         }
         return family
-    }
-}
-
-/// TOML text for values.
-enum TOMLText {
-    /// A TOML basic string, escaping what must be escaped.
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            case "\r": result += "\\r"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                let hex = String(scalar.value, radix: 16, uppercase: true)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
     }
 }

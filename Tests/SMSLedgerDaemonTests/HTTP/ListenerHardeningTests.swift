@@ -9,16 +9,6 @@ import Testing
 /// pollers keep draining MNS throughout. Real sockets, short timeouts, generous margins.
 @Suite("Listener hardening: connection cap, timeouts, a flood beside the pollers")
 struct ListenerHardeningTests {
-    /// Polls `condition` until it holds or `timeout` passes.
-    private func eventually(_ timeout: Duration = .seconds(30), _ condition: () -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return condition()
-    }
-
     @Test func aFloodOverTheCapIsRefusedTimedOutCountedAndShownInStatus() async throws {
         try await ListenerHarness.run(http: { $0.maxConnections = 20; $0.idleTimeout = .seconds(3) }) { harness in
             let port = harness.port
@@ -26,7 +16,7 @@ struct ListenerHardeningTests {
             let closed = try await RawHTTP.offThread { flood.waitForClosures(timeout: 30) }
             #expect(closed == 60)
             let health = harness.listener.health
-            #expect(try await eventually { health.snapshot.timedOutConnections == 20 })
+            #expect(await eventually(within: .seconds(30)) { health.snapshot.timedOutConnections == 20 })
             #expect(health.snapshot.refusedConnections == 40)
             let status = health.snapshot.statusFragment
             #expect(status.contains("40 connections refused"), "\(status)")
@@ -67,7 +57,7 @@ struct ListenerHardeningTests {
             max_connections = 200
             """)
         let running = harness.startDaemon()
-        #expect(try await eventually { running.daemon.httpPort != nil })
+        #expect(await eventually(within: .seconds(30)) { running.daemon.httpPort != nil })
         let port = try #require(running.daemon.httpPort)
         let idle = try await RawHTTP.offThread { try RawFlood(port: port, count: 150) }
         let slow = try await RawHTTP.offThread { try RawFlood(port: port, count: 150) }

@@ -35,13 +35,7 @@ public final class RawConnection: @unchecked Sendable {
 
     public init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
+        let result = connectLoopback(fd, port: port)
         // No close here: `deinit` runs for an initialiser that throws once every property is set, and
         // a second close could hit a descriptor another thread has just been given (libdispatch's
         // epoll descriptor, say, which kills the process with a silent SIGILL).
@@ -122,5 +116,17 @@ public enum RawHTTP {
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         text += "Content-Length: \(body.utf8.count)\r\n\r\n" + body
         return text
+    }
+}
+
+/// Connects `fd` (an AF_INET stream socket) to 127.0.0.1:`port`; `connect`'s result. Closes nothing:
+/// the caller owns the descriptor (see `RawConnection.init` for why a failed connect is not closed here).
+func connectLoopback(_ fd: Int32, port: Int) -> Int32 {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
 }

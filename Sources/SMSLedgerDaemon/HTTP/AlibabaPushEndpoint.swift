@@ -4,7 +4,6 @@ import LedgerStore
 import Logging
 import SMSLedgerConfig
 import SMSLedgerCore
-import Synchronization
 
 /// `POST <alibaba_push.path_prefix>/<token>/SmsReport` and `.../SmsUp`: Alibaba's HTTP batch push
 /// ("HTTP批量推送") into the ledger, with the guarantees the MNS pollers give.
@@ -36,8 +35,7 @@ final class AlibabaPushEndpoint: Sendable {
     private let store: any LedgerStore
     private let health: ListenerHealth
     private let logger: Logger
-    /// Conditions already warned about (unknown codes, refused peers), so a flood is one journal line.
-    private let warned = Mutex<Set<String>>([])
+    private let warned = WarnOnce()
 
     init(settings: AlibabaPushSettings, store: any LedgerStore, health: ListenerHealth, logger: Logger) {
         self.settings = settings
@@ -55,8 +53,9 @@ final class AlibabaPushEndpoint: Sendable {
         let peer = request.remoteAddress
         var metadata: Logger.Metadata = [LogKeys.pushType: "\(kind.rawValue)", LogKeys.httpPath: "\(loggedPath(kind))",
                                          LogKeys.httpPeer: "\(peer ?? "?")"]
-        guard settings.allows(address: peer.flatMap(Self.host(of:))) else {
-            if firstTime("peer:\(peer.flatMap(Self.host(of:)) ?? "?")") {
+        let host = peer.flatMap(Self.host(of:))
+        guard settings.allows(address: host) else {
+            if warned.first("peer:\(host ?? "?")") {
                 logger.warning("refused an Alibaba push from a peer outside alibaba_push.allow_from", metadata: metadata)
             }
             return Self.answer(403, "this address may not push here")
@@ -76,7 +75,7 @@ final class AlibabaPushEndpoint: Sendable {
             logger.warning("quarantined an Alibaba push that is not a JSON array: \(entry.reason)", metadata: metadata)
             return Self.answer(400, "body is not a JSON array (\(entry.reason)); kept in quarantine")
         case .items(let events, let warnings):
-            for case .unknownStatusCode(_, let code) in warnings where firstTime("code:\(code)") {
+            for case .unknownStatusCode(_, let code) in warnings where warned.first("code:\(code)") {
                 logger.warning("unknown Alibaba status code '\(code)' in a push; stored as unknown, not final",
                                metadata: [LogKeys.smsStatusCode: "\(code)"])
             }
@@ -136,9 +135,5 @@ final class AlibabaPushEndpoint: Sendable {
         }
         guard let colon = peer.lastIndex(of: ":") else { return peer }
         return String(peer[..<colon])
-    }
-
-    private func firstTime(_ key: String) -> Bool {
-        warned.withLock { $0.count < 1000 && $0.insert(key).inserted }
     }
 }

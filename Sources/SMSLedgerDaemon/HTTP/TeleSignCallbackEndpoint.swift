@@ -3,7 +3,6 @@ import HTTPServing
 import LedgerStore
 import Logging
 import SMSLedgerCore
-import Synchronization
 
 /// `POST <http.telesign_callback_path>`: TeleSign-style delivery reports into the ledger.
 ///
@@ -41,8 +40,7 @@ final class TeleSignCallbackEndpoint: Sendable {
     private let store: any LedgerStore
     private let health: ListenerHealth
     private let logger: Logger
-    /// Codes and conditions already warned about, so a flood of one new code is one journal line.
-    private let warned = Mutex<Set<String>>([])
+    private let warned = WarnOnce()
 
     init(signature: TeleSignSignature?, path: String, store: any LedgerStore, health: ListenerHealth, logger: Logger) {
         self.signature = signature
@@ -55,7 +53,7 @@ final class TeleSignCallbackEndpoint: Sendable {
     func handle(_ request: HTTPServerRequest) async -> HTTPServerResponse {
         guard request.body.readableBytes <= Self.bodyLimit else { return ListenerResponse.tooLarge(limit: Self.bodyLimit) }
         guard let signature else {
-            if firstTime("unconfigured") {
+            if warned.first("unconfigured") {
                 logger.error("a TeleSign callback arrived but telesign.api_key is not set; answering 503 so the provider retries",
                              metadata: [LogKeys.httpPath: "\(path)"])
             }
@@ -77,7 +75,7 @@ final class TeleSignCallbackEndpoint: Sendable {
 
     private func store(_ body: Data, from remote: String?) async -> HTTPServerResponse {
         let normalised = TeleSignCallbackNormaliser.event(body: body, context: "TeleSign callback from \(remote ?? "unknown peer")")
-        if let code = normalised.unknownStatusCode, firstTime("code:\(code)") {
+        if let code = normalised.unknownStatusCode, warned.first("code:\(code)") {
             logger.warning("\(normalised.warnings.first?.description ?? "unknown TeleSign status code \(code)")",
                            metadata: [LogKeys.smsStatusCode: "\(code)"])
         }
@@ -119,9 +117,5 @@ final class TeleSignCallbackEndpoint: Sendable {
         logger.warning("refused a TeleSign callback from \(request.remoteAddress ?? "?"): \(reason)",
                        metadata: [LogKeys.httpPath: "\(path)", LogKeys.httpStatus: "401"])
         return ListenerResponse.error(401, reason)
-    }
-
-    private func firstTime(_ key: String) -> Bool {
-        warned.withLock { $0.insert(key).inserted }
     }
 }

@@ -147,19 +147,20 @@ public final class Daemon: Sendable {
                                            failureTerminationBehavior: .gracefullyShutdownGroup) },
             logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = Self.stopDeadline
+        var groupFailure: (any Error)?
         do {
             try await ServiceGroup(configuration: groupConfiguration).run()
         } catch {
-            if let failure = bindFailure.reason {
-                logger.critical("cannot start the HTTP listener on \(configuration.http.listen): \(failure)")
-                return ExitCode.configuration
-            }
-            logger.critical("a service failed: \(error)")
-            return ExitCode.failure
+            groupFailure = error
         }
+        // A bind failure is a configuration error whether or not the group reports it as its error.
         if let failure = bindFailure.reason {
             logger.critical("cannot start the HTTP listener on \(configuration.http.listen): \(failure)")
             return ExitCode.configuration
+        }
+        if let groupFailure {
+            logger.critical("a service failed: \(groupFailure)")
+            return ExitCode.failure
         }
         return ExitCode.success
     }

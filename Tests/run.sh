@@ -54,9 +54,11 @@ TZ=America/Los_Angeles run_swift_tests .build/swift-test-la.log \
     swift test --skip-build --filter 'BeijingTime|Normaliser|TokenLifetime'
 
 if [ -d Tests/Interop ]; then
-    echo "== official Alibaba Cloud Python SDKs against the emulator"
+    echo "== official Alibaba Cloud Python SDKs against the emulator; the monitoring files against a running daemon"
     venv="${LEDGER_VENV:-.build/interop-venv}"
-    [ -x "$venv/bin/pytest" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q -r Tests/Interop/requirements.txt; }
+    [ -x "$venv/bin/pytest" ] || python3 -m venv "$venv"
+    # Every run, so a venv made before a requirement was added gets it (a no-op when all are there).
+    "$venv/bin/pip" install -q -r Tests/Interop/requirements.txt
     LEDGER_BIN="$bin" "$venv/bin/pytest" -q Tests/Interop
     echo "== benchmark harness: compare.py on synthetic results (no benchmark is run)"
     "$venv/bin/pytest" -q -p no:cacheprovider Benchmarks/harness

@@ -16,11 +16,13 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def write_config(directory, emulator_endpoint, pollers, batch_size, wait_seconds, http_port=None, push_token=None):
+def write_config(directory, emulator_endpoint, pollers, batch_size, wait_seconds, http_port=None, push_token=None,
+                 metrics=True):
     """Production settings (synchronous=FULL, compensation and the HTTP listener on), pointed at the
     emulator. Only the poller count differs from the defaults: the benchmark asks how fast it can go.
     With `push_token`, `[alibaba_push]` is enabled with that token inline (the daemon warns about an
-    inline secret; harmless here); `http_port` is the listener's port (a free one when None)."""
+    inline secret; harmless here); `http_port` is the listener's port (a free one when None);
+    `metrics=False` switches `[metrics]` off (metrics_overhead.py compares the two)."""
     store = os.path.join(directory, "ledger.sqlite")
     path = os.path.join(directory, "smsledger.toml")
     with open(path, "w") as f:
@@ -54,6 +56,8 @@ format = "text"
             "http_port": http_port or free_port()})
         if push_token:
             f.write('\n[alibaba_push]\nenabled = true\ntoken = "%s"\n' % push_token)
+        if not metrics:
+            f.write('\n[metrics]\nenabled = false\n')
     return path, store
 
 

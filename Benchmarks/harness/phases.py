@@ -64,13 +64,14 @@ def stop_process(process):
 # --- 1. SMSLedger ---------------------------------------------------------------------------------
 
 def smsledger(emulator, binary, workdir, n, up_share, pollers, batch, idle_seconds, latency_seconds, log,
-              drain_only=False):
+              drain_only=False, metrics=True):
     """The drain; then, unless `drain_only` (the later rounds of a multi-round run), idle CPU and the
     half-load latency run."""
     reports, replies = split_mix(n, up_share)
     log("SMSLedger: preloading %d receipts + %d replies" % (reports, replies))
     emulator.preload(reports, replies)
-    config, store = write_config(workdir, emulator.endpoint, pollers, batch, wait_seconds=DAEMON_WAIT_SECONDS)
+    config, store = write_config(workdir, emulator.endpoint, pollers, batch, wait_seconds=DAEMON_WAIT_SECONDS,
+                                 metrics=metrics)
     emulator_before = procstat.cpu_seconds(emulator.pid)
     daemon = Daemon(binary, config, store, os.path.join(workdir, "daemon.log"))
     try:

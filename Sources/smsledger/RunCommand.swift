@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Metrics
+import Prometheus
 import SMSLedgerDaemon
 
 struct RunCommand: AsyncParsableCommand {
@@ -15,6 +17,10 @@ struct RunCommand: AsyncParsableCommand {
             Under systemd (Type=notify) it sends READY=1 once the config and the ledger are open, \
             a one-line STATUS=, and WATCHDOG=1 only while every poller makes progress.
 
+            With [metrics] enabled (the default) GET /metrics serves Prometheus metrics on the HTTP \
+            listener, or on metrics.listen; README "Monitoring" lists them, with a Grafana dashboard \
+            and alert rules in Config/monitoring/.
+
             Exit codes: 0 stopped cleanly, 78 invalid configuration (EX_CONFIG), 73 the ledger \
             cannot be opened (EX_CANTCREAT), 1 anything else.
             """)
@@ -23,7 +29,10 @@ struct RunCommand: AsyncParsableCommand {
     var config: String = "/etc/smsledger/smsledger.toml"
 
     func run() async throws {
-        let code = await Daemon(configPath: config).run()
+        // One registry for the daemon's own metrics and anything a library records through swift-metrics.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let code = await Daemon(configPath: config, metricsRegistry: registry).run()
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -23,6 +23,8 @@ public struct MNSClient: Sendable {
     public var longPollMargin: Duration
     /// Deadline for requests that do not wait (delete, visibility).
     public var requestTimeout: Duration
+    /// Told the outcome of every request (metrics); `nil` for none.
+    public var observer: (any AlibabaCallObserver)?
 
     public init(endpoint: String = MNSClient.alicomEndpoint, tokens: any QueueTokenSource,
                 transport: any HTTPTransport, longPollMargin: Duration = .seconds(10),
@@ -49,6 +51,12 @@ public struct MNSClient: Sendable {
     /// `malformedResponse` with code ``AlibabaError/Code/unreadableAnswer``: receiving fewer
     /// messages at a time is then the way to get past the message that breaks it.
     public func batchReceive(queue: String, max: Int, waitSeconds: Int) async throws -> BatchReceiveAnswer {
+        try await observer.observing(.mns, "BatchReceiveMessage") {
+            try await receive(queue: queue, max: max, waitSeconds: waitSeconds)
+        }
+    }
+
+    private func receive(queue: String, max: Int, waitSeconds: Int) async throws -> BatchReceiveAnswer {
         try Self.validate(queue: queue)
         guard (1...16).contains(max) else { throw AlibabaError.invalidInput("numOfMessages \(max) is outside 1...16") }
         guard (0...30).contains(waitSeconds) else {
@@ -106,7 +114,12 @@ public struct MNSClient: Sendable {
         var start = 0
         while start < handles.count {
             let chunk = Array(handles[start..<Swift.min(start + 16, handles.count)])
-            result.merge(try await deleteChunk(queue: queue, handles: chunk))
+            let chunkResult = try await deleteChunk(queue: queue, handles: chunk)
+            if let observer {
+                let outcome = chunkResult.failed.first.flatMap { AlibabaCallOutcome(failure: $0.error) } ?? .ok
+                observer.called(.mns, operation: "BatchDeleteMessage", outcome: outcome)
+            }
+            result.merge(chunkResult)
             start += 16
         }
         return result
@@ -115,6 +128,12 @@ public struct MNSClient: Sendable {
     /// ChangeMessageVisibility: hides the message for `seconds` more (0 makes it visible now).
     /// Returns the **new** handle; the old one stops working.
     public func changeVisibility(queue: String, handle: ReceiptHandle, seconds: Int) async throws -> ReceiptHandle {
+        try await observer.observing(.mns, "ChangeMessageVisibility") {
+            try await visibility(queue: queue, handle: handle, seconds: seconds)
+        }
+    }
+
+    private func visibility(queue: String, handle: ReceiptHandle, seconds: Int) async throws -> ReceiptHandle {
         try Self.validate(queue: queue)
         guard (0...43_200).contains(seconds) else {
             throw AlibabaError.invalidInput("VisibilityTimeout \(seconds) is outside 0...43200")

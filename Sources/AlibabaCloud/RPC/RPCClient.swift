@@ -31,6 +31,8 @@ public struct RPCClient: Sendable {
     public var version: String
     public var regionId: String
     public var timeout: Duration
+    /// Told the outcome of every call (metrics); `nil` for none.
+    public var observer: (any AlibabaCallObserver)?
     private let transport: any HTTPTransport
     private let now: @Sendable () -> Date
     private let nonce: @Sendable () -> String
@@ -87,8 +89,10 @@ public struct RPCClient: Sendable {
     /// configuration for permission codes), unparseable answers as `malformedResponse`.
     public func call(action: String, parameters: [String: String]) async throws -> RPCAnswer {
         let request = request(action: action, parameters: parameters, at: now(), nonce: nonce())
-        let response = try await transport.execute(request, timeout: timeout)
-        return try RPCAnswer.interpret(response, secrets: [credentials.accessKeySecret])
+        return try await observer.observing(.rpc, action) {
+            let response = try await transport.execute(request, timeout: timeout)
+            return try RPCAnswer.interpret(response, secrets: [credentials.accessKeySecret])
+        }
     }
 }
 

@@ -18,12 +18,14 @@ final class GroupCommit: @unchecked Sendable {
     static let maxBatchesPerTransaction = 64
 
     private let writer: ConnectionQueue
+    private let observer: (any CommitObserver)?
     private let lock = NSLock()
     private var waiting: [Waiter] = []
     private var drainScheduled = false
 
-    init(writer: ConnectionQueue) {
+    init(writer: ConnectionQueue, observer: (any CommitObserver)? = nil) {
         self.writer = writer
+        self.observer = observer
     }
 
     func commit(_ batch: LedgerBatch) async throws -> CommitSummary {
@@ -60,20 +62,27 @@ final class GroupCommit: @unchecked Sendable {
     }
 
     private func write(_ group: [Waiter], on connection: SQLiteConnection) {
+        let started = ContinuousClock.now
         do {
             let summaries = try connection.transaction {
                 try group.map { try BatchWriter(connection: connection).write($0.batch) }
             }
+            observer?.committed(batches: group.count, duration: .now - started)
             for (waiter, summary) in zip(group, summaries) { waiter.continuation.resume(returning: summary) }
         } catch {
             guard group.count > 1 else {
+                observer?.commitFailed(batches: 1)
                 group.first?.continuation.resume(throwing: error)
                 return
             }
             for waiter in group {
-                waiter.continuation.resume(with: Result {
+                let started = ContinuousClock.now
+                let result = Result {
                     try connection.transaction { try BatchWriter(connection: connection).write(waiter.batch) }
-                })
+                }
+                if case .success = result { observer?.committed(batches: 1, duration: .now - started) }
+                else { observer?.commitFailed(batches: 1) }
+                waiter.continuation.resume(with: result)
             }
         }
     }

@@ -19,7 +19,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     public let durability: SQLiteDurability
 
     private let writer: ConnectionQueue
-    private let reader: ConnectionQueue
+    let reader: ConnectionQueue
     private let groupCommit: GroupCommit
     /// `nil` for a read-only store.
     private let checkpointer: WALCheckpointer?
@@ -28,12 +28,16 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// applies `options` and migrates the schema to this build's version.
     ///
     /// Blocks the calling thread while it does so; call it once at startup.
-    public convenience init(at path: String, options: SQLiteLedgerOptions = SQLiteLedgerOptions()) throws {
-        try self.init(at: path, options: options, checkpoints: WALCheckpointer.Thresholds())
+    ///
+    /// - Parameter observer: told about every group commit (the daemon's metrics); `nil` for none.
+    public convenience init(at path: String, options: SQLiteLedgerOptions = SQLiteLedgerOptions(),
+                            observer: (any CommitObserver)? = nil) throws {
+        try self.init(at: path, options: options, checkpoints: WALCheckpointer.Thresholds(), observer: observer)
     }
 
     /// As ``init(at:options:)``, with the WAL checkpoint thresholds given (tests make them small).
-    init(at path: String, options: SQLiteLedgerOptions, checkpoints thresholds: WALCheckpointer.Thresholds) throws {
+    init(at path: String, options: SQLiteLedgerOptions, checkpoints thresholds: WALCheckpointer.Thresholds,
+         observer: (any CommitObserver)? = nil) throws {
         let write = try SQLiteConnection(path: path, mode: .readWriteCreate)
         durability = try Self.configureWriter(write, options: options)
         try LedgerSchema.migrate(write)
@@ -48,7 +52,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         self.isReadOnly = false
         self.writer = ConnectionQueue(label: "smsledger.ledger.writer", connection: write)
         self.reader = ConnectionQueue(label: "smsledger.ledger.reader", connection: read)
-        self.groupCommit = GroupCommit(writer: writer)
+        self.groupCommit = GroupCommit(writer: writer, observer: observer)
         self.checkpointer = checkpointer
     }
 

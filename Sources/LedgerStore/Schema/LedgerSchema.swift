@@ -23,6 +23,7 @@ enum LedgerSchema {
         Migration(version: 1, summary: "receipts, sends, replies, quarantine", sql: version1),
         Migration(version: 2, summary: "receipts found by phone through their send", sql: version2),
         Migration(version: 3, summary: "sends listed by time through ten-minute buckets", sql: version3),
+        Migration(version: 5, summary: "sends counted by state as they are written", sql: version5),
     ]
 
     static var latestVersion: Int64 { migrations.last?.version ?? 0 }
@@ -184,5 +185,31 @@ enum LedgerSchema {
     private static let version3 = """
         DROP INDEX sends_sent_at;
         CREATE INDEX sends_sent_bucket ON sends (sent_at / 600000);
+        """
+
+    /// `smsledger_sends{state=…}` is scraped every few seconds; counting a ledger of millions of sends
+    /// each time would be a full scan. Triggers keep one row per state in step with `sends` inside
+    /// the writer's own transaction instead, so a scrape reads a handful of rows. The cost is one
+    /// upsert of a tiny, always-cached table per new send or state change (measured with the
+    /// benchmark: Benchmarks/README.md, "Metrics"). Written as triggers, not in ``BatchWriter``, so
+    /// that every writer of `sends` (the CLI's `track`, compensation's `markChecked`) keeps the counts.
+    private static let version5 = """
+        CREATE TABLE send_state_counts (
+            state TEXT    PRIMARY KEY,
+            count INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        INSERT INTO send_state_counts (state, count) SELECT state, count(*) FROM sends GROUP BY state;
+        CREATE TRIGGER send_state_counts_insert AFTER INSERT ON sends BEGIN
+            INSERT INTO send_state_counts (state, count) VALUES (NEW.state, 1)
+                ON CONFLICT (state) DO UPDATE SET count = count + 1;
+        END;
+        CREATE TRIGGER send_state_counts_update AFTER UPDATE OF state ON sends WHEN OLD.state IS NOT NEW.state BEGIN
+            UPDATE send_state_counts SET count = count - 1 WHERE state = OLD.state;
+            INSERT INTO send_state_counts (state, count) VALUES (NEW.state, 1)
+                ON CONFLICT (state) DO UPDATE SET count = count + 1;
+        END;
+        CREATE TRIGGER send_state_counts_delete AFTER DELETE ON sends BEGIN
+            UPDATE send_state_counts SET count = count - 1 WHERE state = OLD.state;
+        END;
         """
 }

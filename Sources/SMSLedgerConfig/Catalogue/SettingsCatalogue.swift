@@ -5,7 +5,7 @@ enum SettingsCatalogue {
     static let sections: [(name: String, settings: [Setting])] = [
         ("alibaba", alibaba), ("queues", queues), ("polling", polling), ("store", store),
         ("compensation", compensation), ("http", http), ("alibaba_push", alibabaPush), ("telesign", telesign),
-        ("logging", logging),
+        ("logging", logging), ("metrics", metrics),
     ]
 
     static let all: [Setting] = sections.flatMap(\.settings)

@@ -24,6 +24,7 @@ struct ConfigurationBuilder {
         buildAlibabaPush()
         buildTeleSign()
         buildLogging()
+        buildMetrics()
         return (configuration, warnings, reader.errors)
     }
 
@@ -187,6 +188,22 @@ struct ConfigurationBuilder {
             reader.report(sourceKey, problem)
         } else {
             reader.append(ConfigurationError(file: nil, line: nil, key: sourceKey.dotted, message: "\(sourceKey.dotted): \(problem)"))
+        }
+    }
+
+    /// `metrics.listen`: "listener", or an address of its own. "listener" with the listener off is a
+    /// warning, not an error: configs written before `[metrics]` existed must keep starting.
+    private mutating func buildMetrics() {
+        let key = SettingKey("metrics", "listen")
+        if let text = reader.string(key), text != "listener" {
+            switch ListenAddress.parse(text) {
+            case .success(let address): configuration.metrics.listen = .separate(address)
+            case .failure(let error): reader.report(key, "expected \"listener\" or host:port, \(error.message)")
+            }
+        }
+        if configuration.metrics.enabled, configuration.metrics.listen == .listener, !configuration.http.enabled {
+            warnings.append("metrics.listen = \"listener\" but http.enabled = false: /metrics is not served; give "
+                + "metrics an address of their own (e.g. metrics.listen = \"127.0.0.1:9787\") to scrape them")
         }
     }
 

@@ -10,6 +10,8 @@ public final class CompensationHealth: Sendable {
         public var ticks = 0
         /// QuerySendDetails calls made (every page counts).
         public var queries = 0
+        /// Sends whose question was answered (settled, or still in progress at the provider).
+        public var answered = 0
         /// Rows that became new receipts in the ledger.
         public var rowsApplied = 0
         /// Sends a final row settled.
@@ -42,11 +44,14 @@ public final class CompensationHealth: Sendable {
     }
 
     private let state: Mutex<Snapshot>
+    /// Fed with every change of the counters; `nil` while metrics are off.
+    private let metrics: CompensationMetrics?
 
-    init(qps: Double) {
+    init(qps: Double, metrics: CompensationMetrics? = nil) {
         var snapshot = Snapshot()
         snapshot.currentQPS = qps
         state = Mutex(snapshot)
+        self.metrics = metrics
     }
 
     public var snapshot: Snapshot { state.withLock { $0 } }
@@ -58,7 +63,18 @@ public final class CompensationHealth: Sendable {
     }
 
     func update(_ body: (inout Snapshot) -> Void) {
-        state.withLock { body(&$0) }
+        change(body)
+    }
+
+    /// Every change goes through here, so the metrics see each counter's growth exactly once.
+    private func change(_ body: (inout Snapshot) -> Void) {
+        guard let metrics else { return state.withLock { body(&$0) } }
+        let (old, new) = state.withLock { s in
+            let old = s
+            body(&s)
+            return (old, s)
+        }
+        metrics.advance(from: old, to: new)
     }
 
     func markProgress() {
@@ -66,7 +82,7 @@ public final class CompensationHealth: Sendable {
     }
 
     func recordFlush(_ summary: CommitSummary, decisions: [CompensationDecision]) {
-        state.withLock { s in
+        change { s in
             s.rowsApplied += summary.receipts.new
             for decision in decisions {
                 if case .settled = decision.finding { s.settled += 1 }

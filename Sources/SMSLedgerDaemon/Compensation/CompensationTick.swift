@@ -131,7 +131,10 @@ extension Compensator {
             }
             pending.add(outcome)
             report.answered += 1
-            health.update { $0.configurationError = nil }
+            health.update { s in
+                s.configurationError = nil
+                s.answered += 1
+            }
             return .proceed
         case .failed(let error):
             return handle(failure: error, for: lookup, planner: planner, logger: logger, into: &pending,

@@ -48,14 +48,14 @@ public final class Compensator: Sendable {
     ///   - now: the wall clock used for due times, the window and decisions; injectable for tests.
     ///   - pacing: the monotonic clock and the waits of the rate limiter; injectable for tests.
     public init(store: any LedgerStore, source: any SendDetailsSource, settings: CompensatorSettings,
-                logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
+                logger: Logger, metrics: CompensationMetrics? = nil, now: @escaping @Sendable () -> Date = { Date() },
                 pacing: any PacingClock = SystemPacingClock()) {
         self.store = store
         self.source = source
         self.settings = Mutex(settings)
         self.now = now
         limiter = RateLimiter(rate: settings.maxQPS, burst: settings.burst, clock: pacing)
-        health = CompensationHealth(qps: settings.maxQPS)
+        health = CompensationHealth(qps: settings.maxQPS, metrics: metrics)
         var logger = logger
         logger[metadataKey: LogKeys.poller] = "compensator"
         self.logger = logger

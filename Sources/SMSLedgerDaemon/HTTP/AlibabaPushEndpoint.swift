@@ -36,8 +36,11 @@ final class AlibabaPushEndpoint: Sendable {
     private let health: ListenerHealth
     private let logger: Logger
     private let warned = WarnOnce()
+    private let metrics: ListenerMetrics?
 
-    init(settings: AlibabaPushSettings, store: any LedgerStore, health: ListenerHealth, logger: Logger) {
+    init(settings: AlibabaPushSettings, store: any LedgerStore, health: ListenerHealth, logger: Logger,
+         metrics: ListenerMetrics? = nil) {
+        self.metrics = metrics
         self.settings = settings
         self.store = store
         self.health = health
@@ -72,6 +75,7 @@ final class AlibabaPushEndpoint: Sendable {
             batch.quarantine.append(Received(entry))
             guard await commit(batch, metadata: metadata) != nil else { return Self.storeUnavailable() }
             health.update { $0.quarantined += 1 }
+            metrics?.pushed(kind, items: 1, summary: CommitSummary(), quarantined: 1)
             logger.warning("quarantined an Alibaba push that is not a JSON array: \(entry.reason)", metadata: metadata)
             return Self.answer(400, "body is not a JSON array (\(entry.reason)); kept in quarantine")
         case .items(let events, let warnings):
@@ -85,6 +89,7 @@ final class AlibabaPushEndpoint: Sendable {
             metadata[LogKeys.batchSize] = "\(events.count)"
             guard let summary = await commit(batch, metadata: metadata) else { return Self.storeUnavailable() }
             record(summary, batch: batch, metadata: metadata)
+            metrics?.pushed(kind, items: events.count, summary: summary, quarantined: batch.quarantine.count)
             return Self.answer(200, Self.acceptedMessage, code: 0)
         }
     }

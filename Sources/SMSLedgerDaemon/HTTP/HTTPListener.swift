@@ -23,7 +23,7 @@ public struct HTTPListenerError: Error, Sendable, Hashable, CustomStringConverti
 /// ``SendsAuthorization`` and ``TeleSignCallbackEndpoint``. Every 2xx is given only after the commit
 /// is durable; a store that cannot commit answers 503 with `Retry-After`, and nothing is stored.
 public final class HTTPListener: Sendable {
-    public let health = ListenerHealth()
+    public let health: ListenerHealth
     private let settings: HTTPSettings
     private let bindAddress: ListenAddress
     private let teleSignKey: Secret?
@@ -32,6 +32,9 @@ public final class HTTPListener: Sendable {
     private let firstCheckDelay: TimeInterval
     private let logger: Logger
     private let server = Mutex<RunningHTTPServer?>(nil)
+    private let metrics: LedgerMetrics?
+    private let listenerMetrics: ListenerMetrics?
+    private let servesMetrics: Bool
 
     /// - Parameters:
     ///   - settings: `[http]`; `listen` decides whether `/v1/sends` needs the bearer token.
@@ -41,8 +44,16 @@ public final class HTTPListener: Sendable {
     ///     (`CheckSchedule.firstCheckDelay`).
     ///   - bindAddress: where to bind, when not `settings.listen`. Tests pass a loopback address with
     ///     non-loopback settings to exercise the token check; the daemon leaves it `nil`.
+    ///   - metrics: counted into when set; `servesMetrics` also answers `GET /metrics` with them
+    ///     (behind the bearer token when one is configured, like `/v1/sends`).
     public init(settings: HTTPSettings, teleSignKey: Secret?, push: AlibabaPushSettings = AlibabaPushSettings(),
-                store: any LedgerStore, firstCheckDelay: TimeInterval, logger: Logger, bindAddress: ListenAddress? = nil) {
+                store: any LedgerStore, firstCheckDelay: TimeInterval, logger: Logger, bindAddress: ListenAddress? = nil,
+                metrics: LedgerMetrics? = nil, servesMetrics: Bool = false) {
+        self.metrics = metrics
+        let listenerMetrics = metrics?.listener
+        self.listenerMetrics = listenerMetrics
+        self.servesMetrics = servesMetrics && metrics != nil
+        health = ListenerHealth(metrics: listenerMetrics)
         self.settings = settings
         self.push = push
         self.bindAddress = bindAddress ?? settings.listen
@@ -99,7 +110,8 @@ public final class HTTPListener: Sendable {
     /// Builds the request handler, validating what only the listener can check.
     private func makeHandler() throws -> @Sendable (HTTPServerRequest) async -> HTTPServerResponse {
         let callbackPath = settings.telesignCallbackPath
-        guard callbackPath != ListenerRoute.sendsPath, callbackPath != ListenerRoute.healthzPath else {
+        guard callbackPath != ListenerRoute.sendsPath, callbackPath != ListenerRoute.healthzPath,
+              !(servesMetrics && callbackPath == ListenerRoute.metricsPath) else {
             throw HTTPListenerError(message: "http.telesign_callback_path \(callbackPath) is already a fixed route; choose another path")
         }
         var signature: TeleSignSignature?
@@ -112,14 +124,25 @@ public final class HTTPListener: Sendable {
         let sends = SendsEndpoint(authorization: SendsAuthorization(settings: settings), maxBodyBytes: settings.maxBodyBytes,
                                   store: store, firstCheckDelay: firstCheckDelay, health: health, logger: logger)
         let callbacks = TeleSignCallbackEndpoint(signature: signature, path: callbackPath, store: store,
-                                                 health: health, logger: logger)
-        let pushes = AlibabaPushEndpoint(settings: push, store: store, health: health, logger: logger)
-        let pushPaths = try Self.pushPaths(push, reserved: [callbackPath, ListenerRoute.sendsPath, ListenerRoute.healthzPath])
+                                                 health: health, logger: logger, metrics: listenerMetrics?.teleSign)
+        let pushes = AlibabaPushEndpoint(settings: push, store: store, health: health, logger: logger,
+                                         metrics: listenerMetrics)
+        let pushPaths = try Self.pushPaths(push, reserved: [callbackPath, ListenerRoute.sendsPath, ListenerRoute.healthzPath,
+                                                            ListenerRoute.metricsPath])
         let health = self.health
+        let (servesMetrics, metrics, listenerMetrics) = (self.servesMetrics, self.metrics, self.listenerMetrics)
+        let metricsAuthorization = SendsAuthorization(settings: settings)
         return { request in
             let response: HTTPServerResponse
-            switch ListenerRoute.resolve(method: request.method, path: request.path, callbackPath: callbackPath,
-                                         pushPaths: pushPaths) {
+            let route = ListenerRoute.resolve(method: request.method, path: request.path, callbackPath: callbackPath,
+                                              pushPaths: pushPaths, servesMetrics: servesMetrics)
+            switch route {
+            case .metrics:
+                if case .denied(let reason) = metricsAuthorization.decide(authorization: request.headers["Authorization"]) {
+                    response = ListenerResponse.error(401, reason, headers: [("WWW-Authenticate", "Bearer")])
+                } else {
+                    response = MetricsExposition.response(metrics)
+                }
             case .alibabaPush(let kind):
                 response = await pushes.handle(request, kind: kind)
             case .healthz:
@@ -136,6 +159,7 @@ public final class HTTPListener: Sendable {
                 response = ListenerResponse.error(404, "no such endpoint")
             }
             health.record(status: response.status)
+            listenerMetrics?.answered(route: route.metricLabel, status: response.status)
             return response
         }
     }

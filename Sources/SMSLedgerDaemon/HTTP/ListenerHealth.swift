@@ -38,8 +38,12 @@ public final class ListenerHealth: Sendable {
     }
 
     private let state = Mutex(Snapshot())
+    /// Refused and timed-out connections are counted here too; `nil` while metrics are off.
+    private let metrics: ListenerMetrics?
 
-    init() {}
+    init(metrics: ListenerMetrics? = nil) {
+        self.metrics = metrics
+    }
 
     public var snapshot: Snapshot { state.withLock { $0 } }
 
@@ -58,6 +62,11 @@ public final class ListenerHealth: Sendable {
                 s.requests += 1
                 s.rejected += 1
             }
+        }
+        switch connectionEvent {
+        case .refusedOverCap: metrics?.refused.increment()
+        case .idleTimedOut, .requestTimedOut: metrics?.timedOut.increment()
+        case .headersTooLarge: metrics?.answered(route: "none", status: 431)
         }
     }
 

@@ -10,6 +10,7 @@ import SMSLedgerCore
 /// | `/v1/sends`                        | POST   | ``recordSends``      |
 /// | `http.telesign_callback_path`      | POST   | ``teleSignCallback`` |
 /// | `<alibaba_push.path_prefix>/<token>/SmsReport`, `.../SmsUp` | POST | ``alibabaPush(_:)`` |
+/// | `/metrics` (when `metrics.listen = "listener"`) | GET | ``metrics``           |
 ///
 /// A known path with another method is ``methodNotAllowed(allow:)`` (405 with `Allow`); anything else
 /// is ``notFound``. Paths match exactly and without their query, so `/v1/sends/` is not `/v1/sends`.
@@ -19,15 +20,19 @@ enum ListenerRoute: Equatable {
     case teleSignCallback
     /// An Alibaba HTTP push of this message type (the paths exist only while push is enabled).
     case alibabaPush(MessageKind)
+    /// The Prometheus exposition, when metrics are served on the listener.
+    case metrics
     case methodNotAllowed(allow: String)
     case notFound
 
     static let healthzPath = "/healthz"
     static let sendsPath = "/v1/sends"
+    static let metricsPath = "/metrics"
 
     /// - Parameter pushPaths: the Alibaba push path of each message type; empty while push is off.
+    /// - Parameter servesMetrics: whether `/metrics` is a route here.
     static func resolve(method: String, path: String, callbackPath: String,
-                        pushPaths: [String: MessageKind] = [:]) -> ListenerRoute {
+                        pushPaths: [String: MessageKind] = [:], servesMetrics: Bool = false) -> ListenerRoute {
         if let kind = pushPaths[path] {
             return method == "POST" ? .alibabaPush(kind) : .methodNotAllowed(allow: "POST")
         }
@@ -38,6 +43,8 @@ enum ListenerRoute: Equatable {
             return method == "POST" ? .recordSends : .methodNotAllowed(allow: "POST")
         case callbackPath:
             return method == "POST" ? .teleSignCallback : .methodNotAllowed(allow: "POST")
+        case metricsPath where servesMetrics:
+            return method == "GET" ? .metrics : .methodNotAllowed(allow: "GET")
         default:
             return .notFound
         }
@@ -46,6 +53,20 @@ enum ListenerRoute: Equatable {
 
 /// The JSON answers the listener gives. Errors are always `{"error": "...", "field": "..."}` with
 /// `field` only when one field is at fault, so clients can show or log them without guessing.
+extension ListenerRoute {
+    /// The `route` label of `smsledger_http_requests_total`: a bounded set, never the raw path.
+    var metricLabel: String {
+        switch self {
+        case .healthz: "healthz"
+        case .recordSends: "sends"
+        case .teleSignCallback: "telesign_callback"
+        case .alibabaPush: "alibaba_push"
+        case .metrics: "metrics"
+        case .methodNotAllowed, .notFound: "none"
+        }
+    }
+}
+
 enum ListenerResponse {
     /// How long a caller should wait before retrying after the store could not commit.
     static let retryAfterSeconds = 5

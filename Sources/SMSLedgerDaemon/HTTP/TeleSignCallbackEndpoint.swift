@@ -41,8 +41,11 @@ final class TeleSignCallbackEndpoint: Sendable {
     private let health: ListenerHealth
     private let logger: Logger
     private let warned = WarnOnce()
+    private let metrics: QueueMetrics?
 
-    init(signature: TeleSignSignature?, path: String, store: any LedgerStore, health: ListenerHealth, logger: Logger) {
+    init(signature: TeleSignSignature?, path: String, store: any LedgerStore, health: ListenerHealth, logger: Logger,
+         metrics: QueueMetrics? = nil) {
+        self.metrics = metrics
         self.signature = signature
         self.path = path
         self.store = store
@@ -97,6 +100,8 @@ final class TeleSignCallbackEndpoint: Sendable {
         case .receipt(let receipt):
             let isNew = summary.receipts.new > 0
             health.update { isNew ? ($0.stored += 1) : ($0.duplicates += 1) }
+            metrics?.received.increment()
+            metrics?.committed(stored: isNew ? 1 : 0, duplicate: isNew ? 0 : 1, quarantined: 0)
             logger.debug("TeleSign callback stored", metadata: [
                 LogKeys.smsBizId: "\(receipt.bizId)", LogKeys.smsStatusCode: "\(receipt.providerCode)",
             ])
@@ -106,6 +111,8 @@ final class TeleSignCallbackEndpoint: Sendable {
             ])
         case .quarantine(let entry):
             health.update { $0.quarantined += 1 }
+            metrics?.received.increment()
+            metrics?.committed(stored: 0, duplicate: 0, quarantined: 1)
             logger.warning("quarantined a signed TeleSign callback: \(entry.reason)", metadata: [LogKeys.httpPath: "\(path)"])
             return ListenerResponse.json(202, ["status": "quarantined", "error": entry.reason])
         case .inbound:

@@ -2,6 +2,7 @@ import AlibabaCloud
 import Foundation
 import LedgerStore
 import Logging
+import Prometheus
 import SMSLedgerConfig
 import SMSLedgerCore
 import ServiceLifecycle
@@ -40,6 +41,7 @@ public final class Daemon: Sendable {
         var runtime: PollingRuntime
         var listener: HTTPListener?
         var logSettings: LogSettings
+        var metricsService: MetricsService?
         /// Why the last SIGHUP was refused; kept in `STATUS=` until a reload succeeds, so an
         /// operator who missed the journal line still sees that the file on disk is not in effect.
         var reloadRefusal: String?
@@ -47,15 +49,19 @@ public final class Daemon: Sendable {
 
     private let heartbeatPeriod: Duration?
     private let stepAllowance: Duration
+    private let metricsRegistry: PrometheusCollectorRegistry
 
     /// - Parameters:
     ///   - heartbeatPeriod: how often to send `STATUS=` and `WATCHDOG=1`; by default a third of
     ///     `WatchdogSec=` (at most 5 s).
     ///   - stepAllowance: how much longer than a long poll plus two request timeouts one step of a
     ///     poller may take before it counts as wedged and the watchdog pings stop.
+    ///   - metricsRegistry: where `[metrics]` counts; the executable bootstraps swift-metrics with
+    ///     the same registry, so metrics of libraries show up on `/metrics` too.
     public init(configPath: String, environment: [String: String] = ProcessInfo.processInfo.environment,
                 notifier: SystemdNotifier = SystemdNotifier(), heartbeatPeriod: Duration? = nil,
-                stepAllowance: Duration = .seconds(30)) {
+                stepAllowance: Duration = .seconds(30), metricsRegistry: PrometheusCollectorRegistry = .init()) {
+        self.metricsRegistry = metricsRegistry
         self.configPath = configPath
         self.environment = environment
         self.notifier = notifier
@@ -94,9 +100,11 @@ public final class Daemon: Sendable {
             maskPhones: configuration.logging.maskPhoneNumbers)
         loaded.warnings.forEach { logger.warning("\($0)") }
 
+        let metrics = configuration.metrics.enabled ? LedgerMetrics(registry: metricsRegistry) : nil
         let store: SQLiteLedgerStore
         do {
-            store = try SQLiteLedgerStore(at: configuration.store.path, options: SQLiteLedgerOptions(configuration.store))
+            store = try SQLiteLedgerStore(at: configuration.store.path, options: SQLiteLedgerOptions(configuration.store),
+                                          observer: metrics)
         } catch {
             logger.critical("cannot open the ledger: \(error)", metadata: [LogKeys.storePath: "\(configuration.store.path)"])
             _ = notifier.status("cannot open the ledger at \(configuration.store.path): \(error)")
@@ -107,7 +115,7 @@ public final class Daemon: Sendable {
         let transport = AsyncHTTPClientTransport(configuration: .init(connectionsPerHost: max(
             16, configuration.polling.pollersPerQueue * enabledQueues + configuration.compensation.concurrency + 4)))
         let code = await serve(configuration, logSettings: logSettings, store: store, transport: transport,
-                               signals: signals)
+                               signals: signals, metrics: metrics)
         await store.close()
         try? await transport.shutdown()
         logger.info("stopped")
@@ -116,23 +124,29 @@ public final class Daemon: Sendable {
 
     /// Builds the services for `configuration` and runs them as one group until it shuts down.
     private func serve(_ configuration: SMSLedgerConfiguration, logSettings: LogSettings, store: SQLiteLedgerStore,
-                       transport: AsyncHTTPClientTransport, signals: AsyncStream<DaemonSignal>) async -> Int32 {
+                       transport: AsyncHTTPClientTransport, signals: AsyncStream<DaemonSignal>,
+                       metrics: LedgerMetrics?) async -> Int32 {
         let runtime: PollingRuntime
         do {
-            runtime = try PollingRuntime(configuration: configuration, store: store, transport: transport, logger: logger)
+            runtime = try PollingRuntime(configuration: configuration, store: store, transport: transport, logger: logger,
+                                         metrics: metrics)
         } catch {
             FileOutput.standardError("smsledger: the configuration is not valid:\n\(error)\n")
             return ExitCode.configuration
         }
-        let listener = Self.makeListener(configuration, store: store, logger: logger)
-        state.withLock {
-            $0 = RunState(configuration: configuration, runtime: runtime, listener: listener, logSettings: logSettings)
-        }
-        let started = StartupBarrier(count: listener == nil ? 1 : 2)
+        let listener = Self.makeListener(configuration, store: store, logger: logger, metrics: metrics)
+        let started = StartupBarrier(count: listener == nil ? 2 : 3)
         let bindFailure = FailureNote()
         let current: @Sendable () -> PollingRuntime? = { [self] in currentRuntime() }
+        let metricsService = makeMetricsService(configuration, metrics: metrics, store: store, runtime: current,
+                                                started: started, bindFailure: bindFailure)
+        state.withLock {
+            $0 = RunState(configuration: configuration, runtime: runtime, listener: listener, logSettings: logSettings,
+                          metricsService: metricsService)
+        }
         var services: [any Service] = []
         if let listener { services.append(ListenerService(listener: listener, started: started, bindFailure: bindFailure)) }
+        services.append(metricsService)
         services += [
             PollersService(runtime: current, started: started),
             CompensatorService(runtime: current),
@@ -155,7 +169,7 @@ public final class Daemon: Sendable {
         }
         // A bind failure is a configuration error whether or not the group reports it as its error.
         if let failure = bindFailure.reason {
-            logger.critical("cannot start the HTTP listener on \(configuration.http.listen): \(failure)")
+            logger.critical("cannot start the HTTP listener on \(configuration.http.listen) (or the metrics server): \(failure)")
             return ExitCode.configuration
         }
         if let groupFailure {
@@ -180,13 +194,29 @@ public final class Daemon: Sendable {
     /// The listener for `POST /v1/sends`, provider callbacks and pushes, when `[http] enabled`;
     /// ``ListenerService`` binds it.
     private static func makeListener(_ configuration: SMSLedgerConfiguration, store: any LedgerStore,
-                                     logger: Logger) -> HTTPListener? {
+                                     logger: Logger, metrics: LedgerMetrics?) -> HTTPListener? {
         guard configuration.http.enabled else { return nil }
         let schedule = CheckSchedule(firstCheckAfter: configuration.compensation.firstCheckAfter,
                                      backoff: configuration.compensation.backoff)
         return HTTPListener(settings: configuration.http, teleSignKey: configuration.telesign.apiKey,
                             push: configuration.alibabaPush, store: store,
-                            firstCheckDelay: schedule.firstCheckDelay, logger: logger)
+                            firstCheckDelay: schedule.firstCheckDelay, logger: logger, metrics: metrics,
+                            servesMetrics: configuration.metrics.listen == .listener)
+    }
+
+    /// The gauges' refresher and silent-queue check, with the metrics server when metrics have an
+    /// address of their own.
+    private func makeMetricsService(_ configuration: SMSLedgerConfiguration, metrics: LedgerMetrics?, store: any LedgerStore,
+                                    runtime: @escaping @Sendable () -> PollingRuntime?, started: StartupBarrier,
+                                    bindFailure: FailureNote) -> MetricsService {
+        var server: MetricsServer?
+        if let metrics, case .separate(let address) = configuration.metrics.listen {
+            server = MetricsServer(address: address, metrics: metrics, logger: logger)
+        }
+        let fallback = configuration.metrics.silentQueueAfter
+        return MetricsService(metrics: metrics, server: server, store: store, runtime: runtime,
+                              silentAfter: { [self] in state.withLock { $0?.configuration.metrics.silentQueueAfter } ?? fallback },
+                              logger: logger, started: started, bindFailure: bindFailure)
     }
 
     private func currentRuntime() -> PollingRuntime? {
@@ -215,13 +245,15 @@ public final class Daemon: Sendable {
             logger.warning("store settings changed; they take effect at the next restart")
         }
         if next.http != current.configuration.http || next.telesign != current.configuration.telesign
-            || next.alibabaPush != current.configuration.alibabaPush {
-            logger.warning("[http], [alibaba_push] and [telesign] settings changed; they take effect at the next restart")
+            || next.alibabaPush != current.configuration.alibabaPush
+            || next.metrics.enabled != current.configuration.metrics.enabled || next.metrics.listen != current.configuration.metrics.listen {
+            logger.warning("[http], [alibaba_push], [telesign] and [metrics] enabled/listen settings changed; they take effect at the next restart")
         }
         var runtime = current.runtime
         if PollingFingerprint(next) != current.runtime.fingerprint {
             do {
-                let fresh = try PollingRuntime(configuration: next, store: store, transport: transport, logger: logger)
+                let fresh = try PollingRuntime(configuration: next, store: store, transport: transport, logger: logger,
+                                               metrics: current.runtime.metrics)
                 await current.runtime.stop()
                 fresh.start()
                 runtime = fresh
@@ -283,6 +315,7 @@ public final class Daemon: Sendable {
         if !wedged.isEmpty { line = "WEDGED (no progress for over \(maxStep)): \(wedged.joined(separator: ", ")) | " + line }
         if let compensator = current.runtime.compensator { line += " | " + compensator.health.snapshot.statusFragment }
         if let listener = current.listener { line += " | " + listener.health.snapshot.statusFragment }
+        if let silent = current.metricsService?.statusFragment { line = "QUEUE " + silent + " | " + line }
         return (line, wedged.isEmpty)
     }
 }

@@ -30,7 +30,8 @@ public struct MNSMessageSource: MessageSource {
             corruption = "MessageBodyMD5 mismatch: MNS said \(expected), body hashes to \(actual)"
         }
         return SourceMessage(messageId: message.messageId, receiptHandle: message.receiptHandle.rawValue,
-                             body: message.body, dequeueCount: message.dequeueCount ?? 1, corruption: corruption)
+                             body: message.body, dequeueCount: message.dequeueCount ?? 1, corruption: corruption,
+                             enqueuedAt: message.enqueueTime)
     }
 
     /// An unreadable message that can be deleted; one without a handle is left to come back (the

@@ -15,6 +15,9 @@ public struct SourceMessage: Sendable, Equatable {
     /// Set when the message could not be read at all: it is quarantined at once with these bytes and
     /// then deleted, so that it cannot come back with other messages again and again.
     public var unreadable: Unreadable?
+    /// When the queue took the message in (MNS `EnqueueTime`), if it said; for the enqueue-to-commit
+    /// latency and the age of what is in flight.
+    public var enqueuedAt: Date?
 
     /// What is known of a message that could not be read.
     public struct Unreadable: Sendable, Equatable {
@@ -30,13 +33,14 @@ public struct SourceMessage: Sendable, Equatable {
     }
 
     public init(messageId: String, receiptHandle: String, body: String, dequeueCount: Int, corruption: String? = nil,
-                unreadable: Unreadable? = nil) {
+                unreadable: Unreadable? = nil, enqueuedAt: Date? = nil) {
         self.messageId = messageId
         self.receiptHandle = receiptHandle
         self.body = body
         self.dequeueCount = dequeueCount
         self.corruption = corruption
         self.unreadable = unreadable
+        self.enqueuedAt = enqueuedAt
     }
 }
 

@@ -19,15 +19,22 @@ public final class PollerHealth: Sendable {
         public var lastFailure: ConsumeFailure?
         /// When the current step (receive, commit or delete) began; `nil` while resting on the timer.
         public var busySince: ContinuousClock.Instant?
+        /// When a receive last brought at least one message (wall clock), for the silent-queue check.
+        public var lastMessageAt: Date?
+        /// The oldest `EnqueueTime` among messages received and not yet deleted; `nil` when none.
+        public var oldestInFlight: Date?
     }
 
     private let state: Mutex<Snapshot>
     private let now: @Sendable () -> ContinuousClock.Instant
+    /// The queue's pre-labelled metrics; `nil` while metrics are off.
+    let metrics: QueueMetrics?
 
     /// - Parameter now: the clock that dates `busySince` (tests pass one they move by hand).
-    init(queue: String, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
+    init(queue: String, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }, metrics: QueueMetrics? = nil) {
         state = Mutex(Snapshot(queue: queue))
         self.now = now
+        self.metrics = metrics
     }
 
     public var snapshot: Snapshot { state.withLock { $0 } }
@@ -57,26 +64,51 @@ public final class PollerHealth: Sendable {
         }
     }
 
-    /// A receive answered: a new step (commit) begins.
-    func recordReceived(_ count: Int) {
+    /// A receive answered: a new step (commit) begins. `oldestEnqueued` is the earliest
+    /// `EnqueueTime` in the batch, when the queue gave one.
+    func recordReceived(_ count: Int, oldestEnqueued: Date? = nil) {
         let instant = now()
+        let wallClock = count > 0 ? Date() : nil
         state.withLock { s in
             s.received += count
             s.busySince = instant
+            if let wallClock { s.lastMessageAt = wallClock }
+            s.oldestInFlight = oldestEnqueued
+        }
+        if let metrics {
+            metrics.batchSize.record(Double(count))
+            if count > 0 { metrics.received.increment(by: Int64(count)) }
         }
     }
 
-    func recordCommitted(_ summary: CommitSummary) {
+    /// A batch is durable; `enqueuedAt` are the queue's `EnqueueTime`s of its messages.
+    func recordCommitted(_ summary: CommitSummary, enqueuedAt: [Date] = []) {
         let instant = now()
+        let stored = summary.receipts.new + summary.replies.new
+        let duplicates = summary.receipts.duplicate + summary.replies.duplicate
+        let quarantined = summary.quarantine.new + summary.quarantine.duplicate
         state.withLock { s in
-            s.stored += summary.receipts.new + summary.replies.new
-            s.duplicates += summary.receipts.duplicate + summary.replies.duplicate
-            s.quarantined += summary.quarantine.new + summary.quarantine.duplicate
+            s.stored += stored
+            s.duplicates += duplicates
+            s.quarantined += quarantined
             s.busySince = instant
         }
+        guard let metrics else { return }
+        metrics.committed(stored: stored, duplicate: duplicates, quarantined: quarantined)
+        guard !enqueuedAt.isEmpty else { return }
+        let committedAt = Date()
+        for enqueued in enqueuedAt {
+            metrics.enqueueToCommit.record(.milliseconds(Int64(max(0, committedAt.timeIntervalSince(enqueued)) * 1000)))
+        }
+    }
+
+    /// The batch left the poller's hands (deleted, or given up to redelivery).
+    func recordBatchDone() {
+        state.withLock { $0.oldestInFlight = nil }
     }
 
     func recordDeleteFailure() {
         state.withLock { $0.deleteFailures += 1 }
+        metrics?.deleteFailures.increment()
     }
 }

@@ -14,14 +14,17 @@ public final class PollingRuntime: Sendable {
     /// Asks QuerySendDetails about sends whose receipts never came; `nil` when disabled.
     public let compensator: Compensator?
     public let fingerprint: PollingFingerprint
+    /// What the pollers and the compensator count into; a runtime built by a reload keeps it.
+    public let metrics: LedgerMetrics?
 
     /// Builds the runtime; nothing starts until ``start()``. `now` and `jitter` go to every poller
     /// (see ``QueuePoller``); tests replace them.
     public init(configuration: SMSLedgerConfiguration, store: any LedgerStore, transport: any HTTPTransport,
-                logger: Logger, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+                logger: Logger, metrics: LedgerMetrics? = nil, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
                 jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }) throws(ConfigurationErrors) {
         let alibaba = configuration.alibaba
         fingerprint = PollingFingerprint(configuration)
+        self.metrics = metrics
         let queues = [(MessageKind.smsReport, configuration.queues.smsReport), (MessageKind.smsUp, configuration.queues.smsUp)]
             .filter { $0.1.enabled }
         // A deployment that only takes callbacks or pushes talks to no Alibaba API: no credentials.
@@ -41,14 +44,17 @@ public final class PollingRuntime: Sendable {
         }
         let credentials = RPCCredentials(accessKeyId: keyId, accessKeySecret: secret.reveal())
         let timeout = alibaba.requestTimeout
-        let dybaseapi = DybaseapiClient(rpc: RPCClient(
-            endpoint: alibaba.dybaseapiEndpoint.absoluteString, credentials: credentials, transport: transport,
-            regionId: alibaba.regionID, timeout: timeout))
-        let dysms = DysmsClient(rpc: RPCClient(
-            endpoint: alibaba.dysmsapiEndpoint.absoluteString, credentials: credentials, transport: transport,
-            regionId: alibaba.regionID, timeout: timeout))
+        var dybaseapiRPC = RPCClient(endpoint: alibaba.dybaseapiEndpoint.absoluteString, credentials: credentials,
+                                     transport: transport, regionId: alibaba.regionID, timeout: timeout)
+        var dysmsRPC = RPCClient(endpoint: alibaba.dysmsapiEndpoint.absoluteString, credentials: credentials,
+                                 transport: transport, regionId: alibaba.regionID, timeout: timeout)
+        dybaseapiRPC.observer = metrics
+        dysmsRPC.observer = metrics
+        let dybaseapi = DybaseapiClient(rpc: dybaseapiRPC)
+        let dysms = DysmsClient(rpc: dysmsRPC)
         compensator = configuration.compensation.enabled
-            ? Compensator(store: store, source: dysms, settings: CompensatorSettings(configuration.compensation), logger: logger)
+            ? Compensator(store: store, source: dysms, settings: CompensatorSettings(configuration.compensation), logger: logger,
+                          metrics: metrics?.compensation)
             : nil
 
         var pollers: [QueuePoller] = []
@@ -64,12 +70,14 @@ public final class PollingRuntime: Sendable {
             let tokens = MNSTokenProvider(
                 messageType: kind == .smsReport ? .smsReport : .smsUp, queueName: queueName, fetcher: dybaseapi,
                 refreshMargin: alibaba.tokenRefreshMargin, logger: logger)
-            let client = MNSClient(endpoint: alibaba.mnsEndpoint.absoluteString, tokens: tokens, transport: transport,
+            var client = MNSClient(endpoint: alibaba.mnsEndpoint.absoluteString, tokens: tokens, transport: transport,
                                    requestTimeout: timeout, logger: logger)
+            client.observer = metrics
             let source = MNSMessageSource(queueName: queueName, client: client)
             for index in 0..<polling.pollersPerQueue {
                 pollers.append(QueuePoller(id: "\(kind.rawValue)-\(index + 1)", kind: kind, source: source, store: store,
-                                           settings: settings, policy: policy, logger: logger, now: now,
+                                           settings: settings, policy: policy, logger: logger,
+                                           metrics: metrics?.queue(kind.rawValue, channel: "mns"), now: now,
                                            jitter: jitter))
             }
         }

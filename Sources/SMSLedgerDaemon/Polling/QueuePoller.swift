@@ -46,7 +46,7 @@ public final class QueuePoller: Sendable {
     ///   - now: the clock for receive durations and the health's step dates.
     ///   - jitter: a number in 0...1 for each backoff (see ``RetryPolicy``).
     public init(id: String, kind: MessageKind, source: any MessageSource, store: any LedgerStore,
-                settings: PollerSettings, policy: RetryPolicy, logger: Logger,
+                settings: PollerSettings, policy: RetryPolicy, logger: Logger, metrics: QueueMetrics? = nil,
                 now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
                 jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }) {
         self.id = id
@@ -61,7 +61,7 @@ public final class QueuePoller: Sendable {
         logger[metadataKey: LogKeys.mnsQueue] = "\(source.queueName)"
         logger[metadataKey: LogKeys.poller] = "\(id)"
         self.logger = logger
-        self.health = PollerHealth(queue: source.queueName, now: now)
+        self.health = PollerHealth(queue: source.queueName, now: now, metrics: metrics)
     }
 
     /// Arms the timer for the first receive.
@@ -164,7 +164,8 @@ public final class QueuePoller: Sendable {
             return
         }
         batchSize.withLock { $0.answerRead(count: messages.count) }
-        health.recordReceived(messages.count)
+        let enqueued = health.metrics == nil ? [] : messages.compactMap(\.enqueuedAt)
+        health.recordReceived(messages.count, oldestEnqueued: enqueued.min())
         let afterReceive = step {
             $0.received(count: messages.count, elapsed: now() - started, waitSeconds: current.waitSeconds)
         }
@@ -173,8 +174,9 @@ public final class QueuePoller: Sendable {
         let (batch, handles) = makeBatch(messages, highDequeueCount: current.highDequeueCount)
         do {
             let summary = try await store.commit(batch)
-            health.recordCommitted(summary)
+            health.recordCommitted(summary, enqueuedAt: enqueued)
         } catch {
+            health.recordBatchDone()
             let failure = ConsumeFailure(.storeUnavailable, "\(error)")
             logger.error("ledger commit failed; nothing deleted, messages will be redelivered: \(error)",
                          metadata: [LogKeys.batchSize: "\(messages.count)"])
@@ -189,6 +191,7 @@ public final class QueuePoller: Sendable {
             logger.warning("delete failed; the message will come back and be absorbed: \(failure.reason)",
                            metadata: [LogKeys.mnsReceiptHandle: "\(failure.handle)"])
         }
+        health.recordBatchDone()
         perform(step { $0.deleted() })
     }
 

@@ -57,6 +57,7 @@ struct SQLiteConnectionTests {
         _ = try await store.commit(Sample.batch(receipts: [Sample.receipt(bizId: "old", phone: "13900000001")]))
         // Back to what schema 1 left on disk.
         try await store.withWriteConnection { connection in
+            try store.dropSchema5(connection)
             try connection.exec("CREATE INDEX receipts_phone ON receipts (phone_number, received_at)")
             try connection.exec("DROP INDEX sends_sent_bucket")
             try connection.exec("CREATE INDEX sends_sent_at ON sends (sent_at)")

@@ -46,4 +46,13 @@ extension SQLiteLedgerStore {
             }
         }
     }
+
+    /// Removes what schema 5 added (the per-state counts and their triggers), for tests that turn
+    /// a ledger back into an older version to check its migration.
+    func dropSchema5(_ connection: SQLiteConnection) throws {
+        for trigger in ["insert", "update", "delete"] {
+            try connection.exec("DROP TRIGGER send_state_counts_\(trigger)")
+        }
+        try connection.exec("DROP TABLE send_state_counts")
+    }
 }

@@ -41,7 +41,7 @@ public enum AlibabaCallOutcome: String, Sendable, CaseIterable {
 }
 
 /// Which API a call went to.
-public enum AlibabaAPI: String, Sendable {
+public enum AlibabaAPI: String, Sendable, Hashable {
     case mns, rpc
 }
 

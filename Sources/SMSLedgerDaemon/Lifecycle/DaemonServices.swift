@@ -5,8 +5,9 @@ import Synchronization
 
 // The daemon's long-running pieces as swift-service-lifecycle services. Each `run()` starts its
 // piece, waits for graceful shutdown and then stops it, so the ServiceGroup's reverse start order
-// is the shutdown order: heartbeat (STOPPING=1) → signals → compensator → pollers → listener. The
-// store and the HTTP client outlive the group; `Daemon.run` closes them after it returns.
+// is the shutdown order: heartbeat (STOPPING=1) → signals → compensator → pollers → metrics
+// (Metrics/MetricsService.swift) → listener. The store and the HTTP client outlive the group;
+// `Daemon.run` closes them after it returns.
 
 /// The HTTP listener: bound before `READY=1` (a port in use is a configuration error, exit 78),
 /// stopped last, after the pollers, so a request in flight never meets a closed store.

@@ -32,16 +32,6 @@ struct HTTPServingLimitsTests {
         await server.shutdown()
     }
 
-    /// Polls `condition` until it holds or `timeout` passes.
-    private func eventually(_ timeout: Duration = .seconds(20), _ condition: () -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return condition()
-    }
-
     @Test func threeHundredIdleConnectionsAreClosedAfterTheIdleTimeoutWhileRequestsAreAnswered() async throws {
         try await withServer({ $0.idleTimeout = .seconds(1); $0.maxConnections = 1000 }) { server, tally in
             let port = server.port
@@ -90,7 +80,7 @@ struct HTTPServingLimitsTests {
         try await withServer({ $0.maxConnections = 50; $0.idleTimeout = .seconds(60) }) { server, tally in
             let port = server.port
             let admitted = try await RawHTTP.offThread { try RawFlood(port: port, count: 50) }
-            #expect(try await eventually { server.openConnections == 50 })
+            #expect(await eventually { server.openConnections == 50 })
             let excess = try await RawHTTP.offThread { try RawFlood(port: port, count: 250) }
             let closed = try await RawHTTP.offThread { excess.waitForClosures(timeout: 20) }
             #expect(closed == 250)
@@ -103,7 +93,7 @@ struct HTTPServingLimitsTests {
                 _ = try await RawHTTP.send(port: port, method: "GET", target: "/at-the-cap")
             }
             admitted.closeAll()  // their slots come free
-            #expect(try await eventually { server.openConnections == 0 })
+            #expect(await eventually { server.openConnections == 0 })
             #expect(try await RawHTTP.send(port: port, method: "GET", target: "/ok").status == 200)
         }
     }

@@ -81,8 +81,10 @@ final class PushReceiver: Sendable {
 }
 
 /// Polls `condition` every 10 ms until it holds or `timeout` passes; returns whether it held. Tests
-/// wait for outcomes this way rather than sleeping a fixed time and hoping.
-func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+/// wait for outcomes this way rather than sleeping a fixed time and hoping. The default deadline is
+/// long because it only matters when a test fails: in a full parallel run on two cores, a pusher's
+/// 50 ms retry was seen to take over 5 s to come round.
+func eventually(timeout: Duration = .seconds(20), _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if condition() { return true }

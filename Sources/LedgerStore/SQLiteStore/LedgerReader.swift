@@ -156,7 +156,7 @@ struct LedgerReader {
 
     // MARK: Rows
 
-    private func receipt(_ s: SQLiteStatement) throws -> StoredReceipt {
+    func receipt(_ s: SQLiteStatement) throws -> StoredReceipt {
         let id = s.int64(0)
         let status = DeliveryStatus(state: try decode(s, 6, id, "receipts", DeliveryState.init), isFinal: s.bool(7),
                                     retryable: s.optionalBool(8))
@@ -168,14 +168,14 @@ struct LedgerReader {
         return StoredReceipt(id: id, receipt: receipt, mnsMessageId: s.optionalString(15), receivedAt: s.date(16))
     }
 
-    private func reply(_ s: SQLiteStatement) throws -> StoredReply {
+    func reply(_ s: SQLiteStatement) throws -> StoredReply {
         let message = InboundMessage(phoneNumber: s.string(1), content: s.string(2), sentAt: s.date(3),
                                      destCode: s.string(4), sequenceId: s.string(5), signName: s.optionalString(6),
                                      rawBody: s.data(7))
         return StoredReply(id: s.int64(0), message: message, mnsMessageId: s.optionalString(8), receivedAt: s.date(9))
     }
 
-    private func send(_ s: SQLiteStatement) throws -> TrackedSend {
+    func send(_ s: SQLiteStatement) throws -> TrackedSend {
         let id = s.int64(0)
         let key = SendKey(provider: try decode(s, 1, id, "sends", Provider.init), bizId: s.string(2),
                           phoneNumber: s.string(3))
@@ -188,7 +188,7 @@ struct LedgerReader {
                            lastCheckedAt: s.optionalDate(16), closedReason: s.optionalString(17))
     }
 
-    private func quarantined(_ s: SQLiteStatement) throws -> StoredQuarantine {
+    func quarantined(_ s: SQLiteStatement) throws -> StoredQuarantine {
         let id = s.int64(0)
         let entry = QuarantineEntry(source: try decode(s, 1, id, "quarantine", EventSource.init), rawBody: s.data(2),
                                     reason: s.string(4), context: s.optionalString(5))

@@ -39,6 +39,7 @@ public final class Daemon: Sendable {
         var configuration: SMSLedgerConfiguration
         var runtime: PollingRuntime
         var listener: HTTPListener?
+        var pruner: Pruner?
         var logSettings: LogSettings
         /// Why the last SIGHUP was refused; kept in `STATUS=` until a reload succeeds, so an
         /// operator who missed the journal line still sees that the file on disk is not in effect.
@@ -125,8 +126,10 @@ public final class Daemon: Sendable {
             return ExitCode.configuration
         }
         let listener = Self.makeListener(configuration, store: store, logger: logger)
+        let pruner = Self.makePruner(configuration, store: store, logger: logger)
         state.withLock {
-            $0 = RunState(configuration: configuration, runtime: runtime, listener: listener, logSettings: logSettings)
+            $0 = RunState(configuration: configuration, runtime: runtime, listener: listener, pruner: pruner,
+                          logSettings: logSettings)
         }
         let started = StartupBarrier(count: listener == nil ? 1 : 2)
         let bindFailure = FailureNote()
@@ -136,6 +139,9 @@ public final class Daemon: Sendable {
         services += [
             PollersService(runtime: current, started: started),
             CompensatorService(runtime: current),
+        ]
+        if let pruner { services.append(RetentionService(pruner: pruner)) }
+        services += [
             SignalService(signals: signals) { [self] in await reload(store: store, transport: transport) },
             HeartbeatService(started: started, ready: { [self] in announceReady() }, beat: { [self] in await heartbeat() },
                              stopping: { [self] in announceStopping() }),
@@ -187,6 +193,16 @@ public final class Daemon: Sendable {
         return HTTPListener(settings: configuration.http, teleSignKey: configuration.telesign.apiKey,
                             push: configuration.alibabaPush, store: store,
                             firstCheckDelay: schedule.firstCheckDelay, logger: logger)
+    }
+
+    /// The retention pruner, unless `[store] retention_days = 0` keeps everything.
+    private static func makePruner(_ configuration: SMSLedgerConfiguration, store: any LedgerRetention,
+                                   logger: Logger) -> Pruner? {
+        let policy = RetentionPolicy(retentionDays: configuration.store.retentionDays,
+                                     openSendWindowDays: max(30, configuration.compensation.windowDays))
+        guard policy.prunes else { return nil }
+        return Pruner(settings: Pruner.Settings(policy: policy, interval: configuration.store.pruneInterval),
+                      store: store, logger: logger)
     }
 
     private func currentRuntime() -> PollingRuntime? {
@@ -283,6 +299,7 @@ public final class Daemon: Sendable {
         if !wedged.isEmpty { line = "WEDGED (no progress for over \(maxStep)): \(wedged.joined(separator: ", ")) | " + line }
         if let compensator = current.runtime.compensator { line += " | " + compensator.health.snapshot.statusFragment }
         if let listener = current.listener { line += " | " + listener.health.snapshot.statusFragment }
+        if let pruner = current.pruner { line += " | " + pruner.snapshot.statusFragment }
         return (line, wedged.isEmpty)
     }
 }

@@ -59,6 +59,7 @@ struct SQLiteConnectionTests {
         try await store.withWriteConnection { connection in
             try connection.exec("CREATE INDEX receipts_phone ON receipts (phone_number, received_at)")
             try connection.exec("DROP INDEX sends_sent_bucket")
+            try connection.exec("DROP INDEX sends_undated")
             try connection.exec("CREATE INDEX sends_sent_at ON sends (sent_at)")
             try connection.exec("PRAGMA user_version = 1")
         }

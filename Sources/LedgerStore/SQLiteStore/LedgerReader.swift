@@ -19,7 +19,7 @@ struct LedgerReader {
         var filter = Filter(timeColumn: "received_at", query: query)
         // No index on receipts' phone (schema 2): the phone's sends give the send ids to look up.
         if let phone = query.phoneNumber {
-            filter.add("biz_id IN (SELECT biz_id FROM sends WHERE phone_number = ?)", .text(phone))
+            filter.add("biz_id IN (SELECT biz_id FROM sends WHERE \(SQL.sendsOfPhone))", phoneValues(phone, query))
         }
         filter.match("phone_number", query.phoneNumber)
         filter.match("biz_id", query.bizId)
@@ -59,12 +59,18 @@ struct LedgerReader {
         let bucket = { (date: Date) in Filter.Value.integer(Millis.from(date) / SQL.sendTimeBucketMillis) }
         if let from = query.from { filter.add("\(SQL.sendTimeBucket) >= ?", bucket(from)) }
         if let to = query.to { filter.add("\(SQL.sendTimeBucket) <= ?", bucket(to)) }
-        filter.match("phone_number", query.phoneNumber)
+        if let phone = query.phoneNumber { filter.add(SQL.sendsOfPhone, phoneValues(phone, query)) }
         filter.match("biz_id", query.bizId)
         filter.match("out_id", query.outId)
         filter.match("state", query.state?.rawValue)
         filter.match("provider", query.provider?.rawValue)
         return filter
+    }
+
+    /// The values of ``SQL/sendsOfPhone``: the window's first and last day (NULL: the ledger's), the phone.
+    private static func phoneValues(_ phone: String, _ query: LedgerQuery) -> [Filter.Value] {
+        let day = { (date: Date?) in date.map { Filter.Value.integer(Millis.from($0) / SQL.phoneDayMillis) } ?? .null }
+        return [day(query.from), day(query.to), .text(phone)]
     }
 
     /// The statement ``sends(_:)`` runs for `query`, for tests that check its query plan.
@@ -106,6 +112,7 @@ struct LedgerReader {
         enum Value {
             case text(String)
             case integer(Int64)
+            case null
         }
 
         init(timeColumn: String, query: LedgerQuery) {
@@ -118,8 +125,13 @@ struct LedgerReader {
         }
 
         mutating func add(_ clause: String, _ value: Value) {
+            add(clause, [value])
+        }
+
+        /// A clause with several placeholders, bound in order.
+        mutating func add(_ clause: String, _ values: [Value]) {
             clauses.append(clause)
-            values.append(value)
+            self.values += values
         }
     }
 
@@ -137,6 +149,7 @@ struct LedgerReader {
                 switch value {
                 case .text(let text): try statement.bind(text, at: index)
                 case .integer(let number): try statement.bind(number, at: index)
+                case .null: try statement.bindNull(at: index)
                 }
                 index += 1
             }

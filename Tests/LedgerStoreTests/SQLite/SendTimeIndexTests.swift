@@ -102,6 +102,8 @@ struct SendTimeIndexTests {
         try await store.withWriteConnection { connection in
             try connection.exec("DROP INDEX sends_sent_bucket")
             try connection.exec("DROP INDEX sends_undated")
+            try connection.exec("DROP INDEX sends_phone_day")
+            try connection.exec("CREATE INDEX sends_phone ON sends (phone_number, sent_at)")
             try connection.exec("CREATE INDEX sends_sent_at ON sends (sent_at)")
             try connection.exec("PRAGMA user_version = 2")
         }

@@ -12,10 +12,12 @@ another thread); the checkpoint of what they wrote is timed after. Prints messag
 written per transaction (what each commit writes and fsyncs, and the checkpoint copies again), and
 checkpoint seconds per 10,000 messages. Compare sizes within one run, on one machine.
 
-The new rows never conflict; the ledger is left with them (run it on a copy to keep the original).
+With REPLICA_KEEP_WAL=1 a copy of the WAL is kept (LEDGER-wal.kept) for `wal_pages.py`, which says which
+table or index each written page belongs to. The new rows never conflict; the ledger is left with them (run it on a copy to keep the original).
 """
 import os
 import random
+import shutil
 import sqlite3
 import sys
 import time
@@ -58,17 +60,23 @@ def main():
                        "mns_message_id, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                        "ON CONFLICT (dedupe_key) DO NOTHING",
                        ("alibaba|%s|%s|delivered|DELIVERED|%d" % (biz, phone, at // 1000), "alibaba", "sms_report",
-                        biz, "seed-%d" % i, phone, "delivered", 1, None, "DELIVERED", "用户接收成功", at - 4000, at, 1,
+                        biz, "seed-%d" % (base + i), phone, "delivered", 1, None, "DELIVERED", "用户接收成功", at - 4000, at, 1,
                         body, "N%016X" % i, at))
             db.execute("INSERT INTO sends (provider, biz_id, phone_number, out_id, sent_at, tracked, state, is_final, "
                        "retryable, provider_code, last_report_at) VALUES (?,?,?,?,?,0,?,?,?,?,?) "
                        "ON CONFLICT (provider, biz_id, phone_number) DO NOTHING",
-                       ("alibaba", biz, phone, "seed-%d" % i, at - 4000, "delivered", 1, None, "DELIVERED", at))
+                       ("alibaba", biz, phone, "seed-%d" % (base + i), at - 4000, "delivered", 1, None, "DELIVERED", at))
         db.execute("COMMIT")
     seconds = time.perf_counter() - began
     transactions = (messages + per - 1) // per
     frames = max(0, os.path.getsize(wal) - 32) / (page + 24) if os.path.exists(wal) else 0
     began = time.perf_counter()
+    if os.environ.get("REPLICA_KEEP_WAL"):  # for wal_pages.py: a copy of the frames, before they go
+        shutil.copyfile(wal, wal + ".kept")
+        db.close()
+        print("rows %d: %.0f msg/s, %.1f WAL pages per transaction (WAL kept)"
+              % (rows, messages / seconds, frames / transactions))
+        return
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     checkpoint = time.perf_counter() - began
     db.close()

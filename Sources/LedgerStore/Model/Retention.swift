@@ -86,3 +86,29 @@ public protocol LedgerRetention: Sendable {
     /// per send.)
     func pruneCandidates(_ policy: RetentionPolicy, now: Date) async throws -> PruneSummary
 }
+
+/// How many rows of each kind the next prune batch may take, adapted to how long the last one held
+/// the write lock: every commit of the daemon waits behind a batch in progress, and what a batch
+/// costs varies a hundredfold (old pages may have to come from disk; replies' phone-keyed indexes
+/// put each removed reply on a page of its own). Halves when a batch took longer than ``target``,
+/// grows by half when it took less than half of it, within ``range``.
+public struct PruneBatchSizer: Sendable, Hashable {
+    public var target: Duration
+    public var range: ClosedRange<Int>
+    public private(set) var size: Int
+
+    public init(target: Duration = .milliseconds(20), range: ClosedRange<Int> = 10...500, start: Int = 50) {
+        self.target = target
+        self.range = range
+        self.size = min(max(start, range.lowerBound), range.upperBound)
+    }
+
+    /// Records that a batch of ``size`` took `elapsed`.
+    public mutating func record(_ elapsed: Duration) {
+        if elapsed > target {
+            size = max(range.lowerBound, size / 2)
+        } else if elapsed < target / 2 {
+            size = min(range.upperBound, size + max(1, size / 2))
+        }
+    }
+}

@@ -81,23 +81,17 @@ struct LedgerExporter {
 
 // ?1 the page's lower bound on the key, ?2 the window's upper bound, ?3/?4 the cursor, ?5 the limit.
 extension SQL {
-    static let exportReceipts = """
-        SELECT \(receiptColumns) FROM receipts
-        WHERE received_at >= ?1 AND received_at < ?2 AND (received_at > ?3 OR id > ?4)
-        ORDER BY received_at, id LIMIT ?5
-        """
+    static let exportReceipts = exportPage(receiptColumns, from: "receipts", by: "received_at")
+    static let exportReplies = exportPage(replyColumns, from: "replies", by: "received_at")
+    static let exportQuarantine = exportPage(quarantineColumns, from: "quarantine", by: "last_seen")
 
-    static let exportReplies = """
-        SELECT \(replyColumns) FROM replies
-        WHERE received_at >= ?1 AND received_at < ?2 AND (received_at > ?3 OR id > ?4)
-        ORDER BY received_at, id LIMIT ?5
+    private static func exportPage(_ columns: String, from table: String, by time: String) -> String {
         """
-
-    static let exportQuarantine = """
-        SELECT \(quarantineColumns) FROM quarantine
-        WHERE last_seen >= ?1 AND last_seen < ?2 AND (last_seen > ?3 OR id > ?4)
-        ORDER BY last_seen, id LIMIT ?5
+        SELECT \(columns) FROM \(table)
+        WHERE \(time) >= ?1 AND \(time) < ?2 AND (\(time) > ?3 OR id > ?4)
+        ORDER BY \(time), id LIMIT ?5
         """
+    }
 
     /// ?1/?2 bucket bounds, ?3/?4 the exact window, ?5/?6 the cursor (bucket, id), ?7 the limit.
     static let exportSends = """

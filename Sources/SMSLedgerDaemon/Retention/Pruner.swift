@@ -7,7 +7,8 @@ import Synchronization
 /// The retention job: every `interval`, removes what ``RetentionPolicy`` lets go, in small batches.
 ///
 /// Each batch is one short write transaction on the ledger's single writer, queued between the
-/// pollers' group commits, so a commit waits at most one batch; the pause between batches leaves the
+/// pollers' group commits, so a commit waits at most one batch, and batches are sized to about 20 ms
+/// each (``PruneBatchSizer``); the pause between batches leaves the
 /// writer to the commits while a large backlog (the first pass over an old ledger) is worked off.
 /// A failed batch ends the pass (logged; the next pass tries again): nothing is half-removed, since
 /// a batch is one transaction.
@@ -15,8 +16,8 @@ public final class Pruner: Sendable {
     public struct Settings: Sendable {
         public var policy: RetentionPolicy
         public var interval: Duration
-        /// Rows of each kind per transaction.
-        public var batchSize = 200
+        /// Rows of each kind per transaction, adapted to a time per transaction (``PruneBatchSizer``).
+        public var batchSizer = PruneBatchSizer()
         /// Between two batches of one pass.
         public var pause: Duration = .milliseconds(20)
 
@@ -74,12 +75,15 @@ public final class Pruner: Sendable {
         var removed = PruneSummary()
         var longest = Duration.zero
         var failure: String?
+        var sizer = settings.batchSizer
         let clock = ContinuousClock()
         while !Task.isCancelled {
             let started = clock.now
             do {
-                let batch = try await store.pruneBatch(settings.policy, now: self.clock(), limit: settings.batchSize)
-                longest = max(longest, clock.now - started)
+                let batch = try await store.pruneBatch(settings.policy, now: self.clock(), limit: sizer.size)
+                let elapsed = clock.now - started
+                sizer.record(elapsed)
+                longest = max(longest, elapsed)
                 removed += batch
                 if batch.isEmpty { break }
             } catch {

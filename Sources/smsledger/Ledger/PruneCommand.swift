@@ -79,12 +79,15 @@ struct PruneCommand: AsyncParsableCommand {
         }
         var total = PruneSummary()
         var longest = Duration.zero
+        var sizer = PruneBatchSizer()
         let clock = ContinuousClock()
         do {
             while true {
                 let started = clock.now
-                let batch = try await store.pruneBatch(policy, now: now, limit: 200)
-                longest = max(longest, clock.now - started)
+                let batch = try await store.pruneBatch(policy, now: now, limit: sizer.size)
+                let elapsed = clock.now - started
+                sizer.record(elapsed)
+                longest = max(longest, elapsed)
                 total += batch
                 if batch.isEmpty { break }
             }

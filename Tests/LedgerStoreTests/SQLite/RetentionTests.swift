@@ -22,6 +22,20 @@ struct RetentionPolicyTests {
         #expect(long.openBefore == long.settledBefore)
     }
 
+    @Test func theBatchSizeHalvesAfterASlowBatchAndGrowsAfterAQuickOneWithinItsRange() {
+        var sizer = PruneBatchSizer(target: .milliseconds(20), range: 10...100, start: 40)
+        sizer.record(.milliseconds(50))
+        #expect(sizer.size == 20)
+        sizer.record(.milliseconds(15))
+        #expect(sizer.size == 20, "between half the target and the target: unchanged")
+        sizer.record(.milliseconds(2))
+        #expect(sizer.size == 30)
+        for _ in 0..<10 { sizer.record(.milliseconds(1)) }
+        #expect(sizer.size == 100)
+        for _ in 0..<10 { sizer.record(.seconds(1)) }
+        #expect(sizer.size == 10)
+    }
+
     @Test func zeroDaysKeepsEverything() {
         #expect(!RetentionPolicy(retentionDays: 0).prunes)
         #expect(RetentionPolicy(retentionDays: 1).prunes)

@@ -19,7 +19,7 @@ struct LedgerReader {
         var filter = Filter(timeColumn: "received_at", query: query)
         // No index on receipts' phone (schema 2): the phone's sends give the send ids to look up.
         if let phone = query.phoneNumber {
-            filter.add("biz_id IN (SELECT biz_id FROM sends WHERE phone_number = ?)", .text(phone))
+            filter.add("biz_id IN (SELECT biz_id FROM sends WHERE \(SQL.sendsOfPhone))", phoneValues(phone, query))
         }
         filter.match("phone_number", query.phoneNumber)
         filter.match("biz_id", query.bizId)
@@ -59,12 +59,18 @@ struct LedgerReader {
         let bucket = { (date: Date) in Filter.Value.integer(Millis.from(date) / SQL.sendTimeBucketMillis) }
         if let from = query.from { filter.add("\(SQL.sendTimeBucket) >= ?", bucket(from)) }
         if let to = query.to { filter.add("\(SQL.sendTimeBucket) <= ?", bucket(to)) }
-        filter.match("phone_number", query.phoneNumber)
+        if let phone = query.phoneNumber { filter.add(SQL.sendsOfPhone, phoneValues(phone, query)) }
         filter.match("biz_id", query.bizId)
         filter.match("out_id", query.outId)
         filter.match("state", query.state?.rawValue)
         filter.match("provider", query.provider?.rawValue)
         return filter
+    }
+
+    /// The values of ``SQL/sendsOfPhone``: the window's first and last day (NULL: the ledger's), the phone.
+    private static func phoneValues(_ phone: String, _ query: LedgerQuery) -> [Filter.Value] {
+        let day = { (date: Date?) in date.map { Filter.Value.integer(Millis.from($0) / SQL.phoneDayMillis) } ?? .null }
+        return [day(query.from), day(query.to), .text(phone)]
     }
 
     /// The statement ``sends(_:)`` runs for `query`, for tests that check its query plan.
@@ -106,6 +112,7 @@ struct LedgerReader {
         enum Value {
             case text(String)
             case integer(Int64)
+            case null
         }
 
         init(timeColumn: String, query: LedgerQuery) {
@@ -118,8 +125,13 @@ struct LedgerReader {
         }
 
         mutating func add(_ clause: String, _ value: Value) {
+            add(clause, [value])
+        }
+
+        /// A clause with several placeholders, bound in order.
+        mutating func add(_ clause: String, _ values: [Value]) {
             clauses.append(clause)
-            values.append(value)
+            self.values += values
         }
     }
 
@@ -137,6 +149,7 @@ struct LedgerReader {
                 switch value {
                 case .text(let text): try statement.bind(text, at: index)
                 case .integer(let number): try statement.bind(number, at: index)
+                case .null: try statement.bindNull(at: index)
                 }
                 index += 1
             }
@@ -156,7 +169,7 @@ struct LedgerReader {
 
     // MARK: Rows
 
-    private func receipt(_ s: SQLiteStatement) throws -> StoredReceipt {
+    func receipt(_ s: SQLiteStatement) throws -> StoredReceipt {
         let id = s.int64(0)
         let status = DeliveryStatus(state: try decode(s, 6, id, "receipts", DeliveryState.init), isFinal: s.bool(7),
                                     retryable: s.optionalBool(8))
@@ -168,14 +181,14 @@ struct LedgerReader {
         return StoredReceipt(id: id, receipt: receipt, mnsMessageId: s.optionalString(15), receivedAt: s.date(16))
     }
 
-    private func reply(_ s: SQLiteStatement) throws -> StoredReply {
+    func reply(_ s: SQLiteStatement) throws -> StoredReply {
         let message = InboundMessage(phoneNumber: s.string(1), content: s.string(2), sentAt: s.date(3),
                                      destCode: s.string(4), sequenceId: s.string(5), signName: s.optionalString(6),
                                      rawBody: s.data(7))
         return StoredReply(id: s.int64(0), message: message, mnsMessageId: s.optionalString(8), receivedAt: s.date(9))
     }
 
-    private func send(_ s: SQLiteStatement) throws -> TrackedSend {
+    func send(_ s: SQLiteStatement) throws -> TrackedSend {
         let id = s.int64(0)
         let key = SendKey(provider: try decode(s, 1, id, "sends", Provider.init), bizId: s.string(2),
                           phoneNumber: s.string(3))
@@ -188,7 +201,7 @@ struct LedgerReader {
                            lastCheckedAt: s.optionalDate(16), closedReason: s.optionalString(17))
     }
 
-    private func quarantined(_ s: SQLiteStatement) throws -> StoredQuarantine {
+    func quarantined(_ s: SQLiteStatement) throws -> StoredQuarantine {
         let id = s.int64(0)
         let entry = QuarantineEntry(source: try decode(s, 1, id, "quarantine", EventSource.init), rawBody: s.data(2),
                                     reason: s.string(4), context: s.optionalString(5))

@@ -114,6 +114,26 @@ enum SQL {
     static let sendTimeBucket = "sent_at / \(sendTimeBucketMillis)"
     static let sendTimeBucketMillis: Int64 = 600_000
 
+    /// The key of the `sends_phone_day` index (schema 7): a send's UTC day, -1 when it has no send time.
+    /// Queries must spell it exactly like this for SQLite to use the index.
+    static let phoneDay = "ifnull(sent_at / \(phoneDayMillis), -1)"
+    static let phoneDayMillis: Int64 = 86_400_000
+
+    /// A phone's sends through `sends_phone_day`: one index seek per day from the first bound to the
+    /// second (each NULL: the ledger's oldest and newest send), plus the sends without a send time.
+    /// Binds three values: first day, last day, phone. The ledger's oldest and newest days come from
+    /// the ends of `sends_sent_bucket`, two index probes.
+    static let sendsOfPhone = """
+        \(phoneDay) IN (WITH RECURSIVE day(d) AS (
+                SELECT coalesce(?, (SELECT sent_at / \(phoneDayMillis) FROM sends
+                                    WHERE \(sendTimeBucket) >= 0 ORDER BY \(sendTimeBucket) LIMIT 1))
+                UNION ALL
+                SELECT d + 1 FROM day WHERE d < coalesce(?, (SELECT sent_at / \(phoneDayMillis) FROM sends
+                                    WHERE \(sendTimeBucket) >= 0 ORDER BY \(sendTimeBucket) DESC LIMIT 1)))
+            SELECT -1 UNION ALL SELECT d FROM day)
+        AND phone_number = ?
+        """
+
     static let receiptColumns = """
         id, provider, source, biz_id, out_id, phone_number, state, is_final, retryable, provider_code,
         provider_text, sent_at, reported_at, sms_size, raw_body, mns_message_id, received_at

@@ -18,7 +18,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// What the write connection actually runs with, read back after configuring it.
     public let durability: SQLiteDurability
 
-    private let writer: ConnectionQueue
+    let writer: ConnectionQueue
     let reader: ConnectionQueue
     private let groupCommit: GroupCommit
     /// `nil` for a read-only store.

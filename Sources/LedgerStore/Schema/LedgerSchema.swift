@@ -24,6 +24,8 @@ enum LedgerSchema {
         Migration(version: 2, summary: "receipts found by phone through their send", sql: version2),
         Migration(version: 3, summary: "sends listed by time through ten-minute buckets", sql: version3),
         Migration(version: 5, summary: "sends counted by state as they are written", sql: version5),
+        Migration(version: 6, summary: "sends without a send time aged by their last report", sql: version6),
+        Migration(version: 7, summary: "sends found by phone within their day", sql: version7),
     ]
 
     static var latestVersion: Int64 { migrations.last?.version ?? 0 }
@@ -211,5 +213,27 @@ enum LedgerSchema {
         CREATE TRIGGER send_state_counts_delete AFTER DELETE ON sends BEGIN
             UPDATE send_state_counts SET count = count - 1 WHERE state = OLD.state;
         END;
+        """
+
+    /// Retention ages a send by its send time (`sends_sent_bucket`); a send known only from a receipt
+    /// that did not say when it was sent is aged by its last report instead. This partial index holds
+    /// only those few rows, so the pruner finds them without scanning the table, and the writer pays
+    /// for it only on such sends.
+    private static let version6 = """
+        CREATE INDEX sends_undated ON sends (last_report_at) WHERE sent_at IS NULL;
+        """
+
+    /// `sends_phone` (phone, send time) put every new send on a random page of an index as large as
+    /// the ledger: once that index outgrew the page cache, each receipt's send cost a page read as
+    /// well as a page written to the WAL, fsynced and checkpointed, and the drain slowed as the ledger
+    /// grew (Benchmarks/README.md, "Growth"). Keyed by the send's day first, new sends land in today's
+    /// part of the index, which stays small and cached whatever the ledger holds; the cost per send
+    /// no longer grows with the ledger. A phone's sends are then one seek per day (``SQL/sendsOfPhone``:
+    /// 180 seeks for the default retention, a few milliseconds). Sends without a send time are day -1.
+    ///
+    /// The expression must stay exactly ``SQL/phoneDay``, for the same reason as version 3's.
+    private static let version7 = """
+        DROP INDEX sends_phone;
+        CREATE INDEX sends_phone_day ON sends (ifnull(sent_at / 86400000, -1), phone_number);
         """
 }

@@ -36,6 +36,14 @@ extension SettingsCatalogue {
         .milliseconds("store", "busy_timeout_ms", 0...600_000, \.store.busyTimeout, help: [
             "Milliseconds to wait for a lock held by another process, e.g. a backup (0...600000).",
         ]),
+        .integer("store", "retention_days", 0...36500, \.store.retentionDays, help: [
+            "Days to keep settled sends with their receipts, replies and quarantined bodies (0...36500); older",
+            "ones are pruned in the background, in small batches. Sends still open are kept at least 30 days,",
+            "while QuerySendDetails can settle them. 0 keeps everything for ever. Preview: smsledger prune --dry-run",
+        ]),
+        .seconds("store", "prune_interval_seconds", 1...86400, \.store.pruneInterval, help: [
+            "Seconds between two passes of the pruner (1...86400); each pass runs until nothing is left to prune.",
+        ]),
     ]
 
     static let compensation: [Setting] = [

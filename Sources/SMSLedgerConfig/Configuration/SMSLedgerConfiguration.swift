@@ -96,6 +96,10 @@ public struct StoreSettings: Sendable, Equatable {
     public var path = "/var/lib/smsledger/ledger.sqlite"
     public var synchronous = StoreSynchronous.full
     public var busyTimeout: Duration = .milliseconds(5000)
+    /// Days a settled send, its receipts, a reply or a quarantined body is kept; 0 keeps everything.
+    public var retentionDays = 180
+    /// How often the pruner looks for rows past the retention.
+    public var pruneInterval: Duration = .seconds(3600)
 
     public init() {}
 }

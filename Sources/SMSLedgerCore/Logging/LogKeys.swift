@@ -44,13 +44,21 @@ public enum LogKeys {
     public static let pushType = "push.type"
     /// The address an HTTP request came from (`203.0.113.7:51234`). Journal: `HTTP_PEER`.
     public static let httpPeer = "http.peer"
+    /// Rows the retention pruner removed in one pass, per table. Journal: `PRUNED_SENDS`, `PRUNED_RECEIPTS`,
+    /// `PRUNED_REPLIES`, `PRUNED_QUARANTINE`.
+    public static let prunedSends = "pruned.sends"
+    public static let prunedReceipts = "pruned.receipts"
+    public static let prunedReplies = "pruned.replies"
+    public static let prunedQuarantine = "pruned.quarantine"
+    /// The longest write transaction of a prune pass, in milliseconds. Journal: `PRUNE_LONGEST_MS`.
+    public static let pruneLongestMs = "prune.longest_ms"
 
     /// Every key above; tests check that each maps to a distinct journal field.
     public static let all: [String] = [
         smsBizId, smsOutId, smsPhone, smsStatusCode,
         mnsQueue, mnsMessageId, mnsDequeueCount, mnsReceiptHandle,
         error, errorKind, errorCode, storePath, httpPath, httpStatus, requestId, batchSize, poller,
-        pushType, httpPeer,
+        pushType, httpPeer, prunedSends, prunedReceipts, prunedReplies, prunedQuarantine, pruneLongestMs,
     ]
 
     /// Keys whose values identify a person and are masked in logs by default.

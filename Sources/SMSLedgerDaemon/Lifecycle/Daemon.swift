@@ -40,6 +40,7 @@ public final class Daemon: Sendable {
         var configuration: SMSLedgerConfiguration
         var runtime: PollingRuntime
         var listener: HTTPListener?
+        var pruner: Pruner?
         var logSettings: LogSettings
         var metricsService: MetricsService?
         /// Why the last SIGHUP was refused; kept in `STATUS=` until a reload succeeds, so an
@@ -135,14 +136,15 @@ public final class Daemon: Sendable {
             return ExitCode.configuration
         }
         let listener = Self.makeListener(configuration, store: store, logger: logger, metrics: metrics)
+        let pruner = Self.makePruner(configuration, store: store, logger: logger)
         let started = StartupBarrier(count: listener == nil ? 2 : 3)
         let bindFailure = FailureNote()
         let current: @Sendable () -> PollingRuntime? = { [self] in currentRuntime() }
         let metricsService = makeMetricsService(configuration, metrics: metrics, store: store, runtime: current,
                                                 started: started, bindFailure: bindFailure)
         state.withLock {
-            $0 = RunState(configuration: configuration, runtime: runtime, listener: listener, logSettings: logSettings,
-                          metricsService: metricsService)
+            $0 = RunState(configuration: configuration, runtime: runtime, listener: listener, pruner: pruner,
+                          logSettings: logSettings, metricsService: metricsService)
         }
         var services: [any Service] = []
         if let listener { services.append(ListenerService(listener: listener, started: started, bindFailure: bindFailure)) }
@@ -150,6 +152,9 @@ public final class Daemon: Sendable {
         services += [
             PollersService(runtime: current, started: started),
             CompensatorService(runtime: current),
+        ]
+        if let pruner { services.append(RetentionService(pruner: pruner)) }
+        services += [
             SignalService(signals: signals) { [self] in await reload(store: store, transport: transport) },
             HeartbeatService(started: started, ready: { [self] in announceReady() }, beat: { [self] in await heartbeat() },
                              stopping: { [self] in announceStopping() }),
@@ -217,6 +222,16 @@ public final class Daemon: Sendable {
         return MetricsService(metrics: metrics, server: server, store: store, runtime: runtime,
                               silentAfter: { [self] in state.withLock { $0?.configuration.metrics.silentQueueAfter } ?? fallback },
                               logger: logger, started: started, bindFailure: bindFailure)
+    }
+
+    /// The retention pruner, unless `[store] retention_days = 0` keeps everything.
+    private static func makePruner(_ configuration: SMSLedgerConfiguration, store: any LedgerRetention,
+                                   logger: Logger) -> Pruner? {
+        let policy = RetentionPolicy(retentionDays: configuration.store.retentionDays,
+                                     openSendWindowDays: max(30, configuration.compensation.windowDays))
+        guard policy.prunes else { return nil }
+        return Pruner(settings: Pruner.Settings(policy: policy, interval: configuration.store.pruneInterval),
+                      store: store, logger: logger)
     }
 
     private func currentRuntime() -> PollingRuntime? {
@@ -316,6 +331,7 @@ public final class Daemon: Sendable {
         if let compensator = current.runtime.compensator { line += " | " + compensator.health.snapshot.statusFragment }
         if let listener = current.listener { line += " | " + listener.health.snapshot.statusFragment }
         if let silent = current.metricsService?.statusFragment { line = "QUEUE " + silent + " | " + line }
+        if let pruner = current.pruner { line += " | " + pruner.snapshot.statusFragment }
         return (line, wedged.isEmpty)
     }
 }

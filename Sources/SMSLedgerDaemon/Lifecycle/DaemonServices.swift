@@ -5,7 +5,7 @@ import Synchronization
 
 // The daemon's long-running pieces as swift-service-lifecycle services. Each `run()` starts its
 // piece, waits for graceful shutdown and then stops it, so the ServiceGroup's reverse start order
-// is the shutdown order: heartbeat (STOPPING=1) → signals → compensator → pollers → metrics
+// is the shutdown order: heartbeat (STOPPING=1) → signals → pruner → compensator → pollers → metrics
 // (Metrics/MetricsService.swift) → listener. The store and the HTTP client outlive the group;
 // `Daemon.run` closes them after it returns.
 
@@ -53,6 +53,16 @@ struct CompensatorService: Service {
         runtime()?.startCompensator()
         try? await gracefulShutdown()
         await stoppingUnlessCancelled { await runtime()?.stopCompensator() }
+    }
+}
+
+/// The retention pruner, when `[store] retention_days` is above 0. Started after the compensator,
+/// so it stops before it: a batch in progress ends with its transaction, the next one never starts.
+struct RetentionService: Service {
+    let pruner: Pruner
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { await pruner.run() }
     }
 }
 

@@ -38,17 +38,7 @@ struct ReceiptsCommand: LedgerReadCommand {
     static let tableColumns = ["received_at", "source", "biz_id", "phone_number", "state", "final", "provider_code", "reported_at"]
 
     func rows(from store: SQLiteLedgerStore, query: LedgerQuery) async throws -> [OutputRow] {
-        try await store.receipts(query).map { stored in
-            let r = stored.receipt
-            return OutputRow(fields: [
-                ("id", stored.id), ("received_at", stored.receivedAt), ("provider", r.provider.rawValue),
-                ("source", r.source.rawValue), ("biz_id", r.bizId), ("out_id", r.outId), ("phone_number", r.phoneNumber),
-                ("state", r.status.state.rawValue), ("final", r.status.isFinal), ("retryable", r.status.retryable),
-                ("provider_code", r.providerCode), ("provider_text", r.providerText), ("sent_at", r.sentAt),
-                ("reported_at", r.reportedAt), ("sms_size", r.smsSize), ("mns_message_id", stored.mnsMessageId),
-                ("raw_body", r.rawBody),
-            ])
-        }
+        try await store.receipts(query).map(LedgerRows.receipt)
     }
 }
 
@@ -60,14 +50,7 @@ struct RepliesCommand: LedgerReadCommand {
     static let tableColumns = ["received_at", "phone_number", "dest_code", "sent_at", "content"]
 
     func rows(from store: SQLiteLedgerStore, query: LedgerQuery) async throws -> [OutputRow] {
-        try await store.replies(query).map { stored in
-            let m = stored.message
-            return OutputRow(fields: [
-                ("id", stored.id), ("received_at", stored.receivedAt), ("phone_number", m.phoneNumber),
-                ("content", m.content), ("sent_at", m.sentAt), ("dest_code", m.destCode), ("sequence_id", m.sequenceId),
-                ("sign_name", m.signName), ("mns_message_id", stored.mnsMessageId), ("raw_body", m.rawBody),
-            ])
-        }
+        try await store.replies(query).map(LedgerRows.reply)
     }
 }
 
@@ -83,16 +66,7 @@ struct SendsCommand: LedgerReadCommand {
     static let tableColumns = ["sent_at", "provider", "biz_id", "phone_number", "out_id", "state", "final", "provider_code"]
 
     func rows(from store: SQLiteLedgerStore, query: LedgerQuery) async throws -> [OutputRow] {
-        try await store.sends(query).map { s in
-            OutputRow(fields: [
-                ("id", s.id), ("provider", s.key.provider.rawValue), ("biz_id", s.key.bizId),
-                ("phone_number", s.key.phoneNumber), ("out_id", s.outId), ("sent_at", s.sentAt),
-                ("template_code", s.templateCode), ("sign_name", s.signName), ("tracked", s.tracked),
-                ("state", s.status.state.rawValue), ("final", s.status.isFinal), ("retryable", s.status.retryable),
-                ("provider_code", s.providerCode), ("last_report_at", s.lastReportAt), ("next_check_at", s.nextCheckAt),
-                ("check_count", s.checkCount), ("last_checked_at", s.lastCheckedAt), ("closed_reason", s.closedReason),
-            ])
-        }
+        try await store.sends(query).map(LedgerRows.send)
     }
 }
 
@@ -105,12 +79,6 @@ struct QuarantineCommand: LedgerReadCommand {
     static let tableColumns = ["last_seen", "source", "count", "reason", "context"]
 
     func rows(from store: SQLiteLedgerStore, query: LedgerQuery) async throws -> [OutputRow] {
-        try await store.quarantine(query).map { q in
-            OutputRow(fields: [
-                ("id", q.id), ("source", q.entry.source.rawValue), ("reason", q.entry.reason), ("context", q.entry.context),
-                ("first_seen", q.firstSeen), ("last_seen", q.lastSeen), ("count", q.count), ("digest", q.digest),
-                ("raw_body", q.entry.rawBody),
-            ])
-        }
+        try await store.quarantine(query).map(LedgerRows.quarantined)
     }
 }

@@ -59,21 +59,25 @@ struct LedgerOptions: ParsableArguments {
 
     /// As ``openStore()``, for commands that take only `--config` and `--store` of these options.
     static func openStore(config: String, store: String?) throws -> SQLiteLedgerStore {
-        let path: String
-        if let store {
-            path = store
-        } else {
-            do {
-                path = try ConfigLoader.load(path: config, environment: ProcessInfo.processInfo.environment)
-                    .configuration.store.path
-            } catch {
-                throw CLIError("\(error)\n(or name the ledger file with --store PATH)", exitCode: ConfigurationErrors.exitCode)
-            }
-        }
+        let path = try ledgerPath(config: config, store: store)
         do {
             return try SQLiteLedgerStore(readOnlyAt: path)
         } catch {
             throw CLIError("cannot open the ledger at \(path) read-only: \(error)", exitCode: 66)
+        }
+    }
+
+    /// The ledger file: `--store` when given, else `[store] path` of the configuration.
+    static func ledgerPath(config: String, store: String?) throws -> String {
+        if let store { return store }
+        return try loadConfiguration(config).store.path
+    }
+
+    static func loadConfiguration(_ config: String) throws -> SMSLedgerConfiguration {
+        do {
+            return try ConfigLoader.load(path: config, environment: ProcessInfo.processInfo.environment).configuration
+        } catch {
+            throw CLIError("\(error)\n(or name the ledger file with --store PATH)", exitCode: ConfigurationErrors.exitCode)
         }
     }
 }

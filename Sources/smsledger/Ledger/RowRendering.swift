@@ -1,13 +1,22 @@
 import Foundation
+import SMSLedgerCore
 import SMSLedgerDaemon
 
 enum RowRendering {
-    /// RFC 3339 with milliseconds, UTC. A formatter per call: output is small and formatters
-    /// are not Sendable.
+    /// RFC 3339 with milliseconds, UTC (`2026-12-03T17:20:51.123Z`), by hand: `export` writes
+    /// millions of these, and an `ISO8601DateFormatter` per call cost more than the rest of a row
+    /// (formatters are not Sendable, so one could not simply be shared).
     static func rfc3339(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let days = millis.floorDivided(by: 86_400_000)
+        let ofDay = Int(millis - days * 86_400_000)
+        let (year, month, day) = ProlepticGregorian.civilFromDays(Int(days))
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let ms = ofDay % 1000
+        let fraction = ms < 10 ? "00\(ms)" : ms < 100 ? "0\(ms)" : "\(ms)"
+        let yearText = year >= 0 && year < 10_000 ? String(repeating: "0", count: 4 - "\(year)".count) + "\(year)" : "\(year)"
+        return "\(yearText)-\(two(month))-\(two(day))T\(two(ofDay / 3_600_000)):\(two(ofDay / 60_000 % 60)):"
+            + "\(two(ofDay / 1000 % 60)).\(fraction)Z"
     }
 
     /// JSON-ready value: dates as RFC 3339, bodies as UTF-8 text (base64 under `_base64` when not text).

@@ -44,8 +44,7 @@ struct LedgerGaugesTests {
         let store = try ledger.open()
         _ = try await store.commit(Sample.batch(receipts: [Sample.receipt(bizId: "x"), Sample.receipt(bizId: "y")]))
         try await store.withWriteConnection { connection in
-            try store.dropSchema5(connection)
-            try connection.exec("PRAGMA user_version = 3")
+            try store.rollBack(connection, to: 3)
         }
         await store.close()
         let reopened = try ledger.open()

@@ -43,7 +43,7 @@ struct SQLiteConnectionTests {
         }))
 
         let plan = try await store.queryPlan(LedgerReader.receiptsSQL(LedgerQuery(phoneNumber: "13800000007")))
-        #expect(plan.contains("USING INDEX sends_phone"), "\(plan)")
+        #expect(plan.contains("USING INDEX sends_phone_day"), "\(plan)")
         #expect(plan.contains("USING INDEX receipts_biz_id"), "\(plan)")
         #expect(!plan.contains("SCAN receipts"), "\(plan)")
         #expect(try await store.receipts(LedgerQuery(phoneNumber: "13800000007")).map(\.receipt.bizId) == ["b7"])
@@ -57,11 +57,7 @@ struct SQLiteConnectionTests {
         _ = try await store.commit(Sample.batch(receipts: [Sample.receipt(bizId: "old", phone: "13900000001")]))
         // Back to what schema 1 left on disk.
         try await store.withWriteConnection { connection in
-            try store.dropSchema5(connection)
-            try connection.exec("CREATE INDEX receipts_phone ON receipts (phone_number, received_at)")
-            try connection.exec("DROP INDEX sends_sent_bucket")
-            try connection.exec("CREATE INDEX sends_sent_at ON sends (sent_at)")
-            try connection.exec("PRAGMA user_version = 1")
+            try store.rollBack(connection, to: 1)
         }
         await store.close()
 

@@ -100,10 +100,7 @@ struct SendTimeIndexTests {
         _ = try await store.commit(Sample.batch(sends: [Sample.send(bizId: "old", sentAt: 30)]))
         // Back to what schema 2 left on disk.
         try await store.withWriteConnection { connection in
-            try store.dropSchema5(connection)
-            try connection.exec("DROP INDEX sends_sent_bucket")
-            try connection.exec("CREATE INDEX sends_sent_at ON sends (sent_at)")
-            try connection.exec("PRAGMA user_version = 2")
+            try store.rollBack(connection, to: 2)
         }
         await store.close()
 

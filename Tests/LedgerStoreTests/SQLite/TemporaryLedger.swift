@@ -47,12 +47,21 @@ extension SQLiteLedgerStore {
         }
     }
 
-    /// Removes what schema 5 added (the per-state counts and their triggers), for tests that turn
-    /// a ledger back into an older version to check its migration.
-    func dropSchema5(_ connection: SQLiteConnection) throws {
-        for trigger in ["insert", "update", "delete"] {
-            try connection.exec("DROP TRIGGER send_state_counts_\(trigger)")
+    /// Turns the ledger back into what schema `version` left on disk, undoing each later step in
+    /// reverse order, for tests that check how an older ledger is migrated. Every new migration adds
+    /// its undo here, so those tests keep starting from the true older shape.
+    func rollBack(_ connection: SQLiteConnection, to version: Int64) throws {
+        let undo: [Int64: [String]] = [
+            7: ["DROP INDEX sends_phone_day", "CREATE INDEX sends_phone ON sends (phone_number, sent_at)"],
+            6: ["DROP INDEX sends_undated"],
+            5: ["DROP TRIGGER send_state_counts_insert", "DROP TRIGGER send_state_counts_update",
+                "DROP TRIGGER send_state_counts_delete", "DROP TABLE send_state_counts"],
+            3: ["DROP INDEX sends_sent_bucket", "CREATE INDEX sends_sent_at ON sends (sent_at)"],
+            2: ["CREATE INDEX receipts_phone ON receipts (phone_number, received_at)"],
+        ]
+        for step in stride(from: LedgerSchema.latestVersion, to: version, by: -1) {
+            for statement in undo[step] ?? [] { try connection.exec(statement) }
         }
-        try connection.exec("DROP TABLE send_state_counts")
+        try connection.exec("PRAGMA user_version = \(version)")
     }
 }

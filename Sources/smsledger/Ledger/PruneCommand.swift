@@ -1,0 +1,111 @@
+import ArgumentParser
+import SMSLedgerDaemon
+import Foundation
+import LedgerStore
+import SMSLedgerConfig
+
+/// `smsledger prune`: what the daemon's pruner does, now, or a preview of it.
+struct PruneCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Remove (or with --dry-run, count) what the retention lets go.",
+        discussion: """
+            Past `[store] retention_days` (default 180) the ledger lets go of settled sends with their \
+            receipts, replies, and quarantined bodies not seen since. A send still open is kept at \
+            least 30 days (while QuerySendDetails can settle it). The daemon does this by itself every \
+            `[store] prune_interval_seconds`; this command does it now, in the same small \
+            transactions, and is safe while the daemon runs. Freed space is reused by new rows; the \
+            file does not shrink (a backup is a compacted copy: see `smsledger backup --help`).
+
+            Examples:
+              smsledger prune --dry-run
+              smsledger prune --retention-days 365
+            """)
+
+    @OptionGroup var ledger: LedgerFileOptions
+
+    @Flag(help: "Only count what would be removed; change nothing (reads the ledger read-only).")
+    var dryRun = false
+
+    @Option(help: ArgumentHelp("Keep this many days instead of the configuration's retention_days.", valueName: "days"))
+    var retentionDays: Int?
+
+    func validate() throws {
+        if let retentionDays, !(1...36500).contains(retentionDays) {
+            throw ValidationError("--retention-days must be in 1...36500")
+        }
+    }
+
+    func run() async throws {
+        try await CLIError.reporting {
+            let policy = try self.policy()
+            guard policy.prunes else {
+                FileOutput.write("retention_days = 0: the ledger keeps everything; nothing to prune\n")
+                return
+            }
+            let path = try ledger.path()
+            let now = Date()
+            let cutoffs = policy.cutoffs(now: now)
+            let bounds = "settled rows before \(RowRendering.rfc3339(cutoffs.settledBefore)), "
+                + "open sends before \(RowRendering.rfc3339(cutoffs.openBefore))"
+            if dryRun {
+                let store = try LedgerOptions.openStore(config: ledger.config, store: path)
+                let would = try await store.pruneCandidates(policy, now: now)
+                await store.close()
+                FileOutput.write("would remove (\(bounds)):\n" + Self.lines(would))
+            } else {
+                let removed = try await Self.prune(path, policy, now: now)
+                FileOutput.write("removed (\(bounds)):\n" + Self.lines(removed.summary)
+                    + "longest transaction: \(removed.longest)\n")
+            }
+        }
+    }
+
+    private func policy() throws -> RetentionPolicy {
+        if let retentionDays { return RetentionPolicy(retentionDays: retentionDays) }
+        let configuration = try LedgerOptions.loadConfiguration(ledger.config)
+        return RetentionPolicy(retentionDays: configuration.store.retentionDays,
+                               openSendWindowDays: max(30, configuration.compensation.windowDays))
+    }
+
+    private static func prune(_ path: String, _ policy: RetentionPolicy,
+                              now: Date) async throws -> (summary: PruneSummary, longest: Duration) {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CLIError("no ledger at \(path)", exitCode: 66)
+        }
+        let store: SQLiteLedgerStore
+        do { store = try SQLiteLedgerStore(at: path) } catch {
+            throw CLIError("cannot open the ledger at \(path): \(error)", exitCode: 73)
+        }
+        var total = PruneSummary()
+        var longest = Duration.zero
+        var sizer = PruneBatchSizer()
+        let clock = ContinuousClock()
+        do {
+            while true {
+                let started = clock.now
+                let batch = try await store.pruneBatch(policy, now: now, limit: sizer.size)
+                let elapsed = clock.now - started
+                sizer.record(elapsed)
+                longest = max(longest, elapsed)
+                total += batch
+                if batch.isEmpty { break }
+            }
+        } catch {
+            await store.close()
+            throw CLIError("pruning stopped after removing \(total): \(error)", exitCode: 1)
+        }
+        await store.close()
+        return (total, longest)
+    }
+
+    private static func lines(_ summary: PruneSummary) -> String {
+        """
+          sends       \(summary.sends)
+          receipts    \(summary.receipts)
+          replies     \(summary.replies)
+          quarantine  \(summary.quarantine)
+
+        """
+    }
+}

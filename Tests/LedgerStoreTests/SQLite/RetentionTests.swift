@@ -1,0 +1,146 @@
+import Foundation
+@testable import LedgerStore
+import SMSLedgerCore
+import Testing
+
+/// The retention rule as a value, without a database.
+@Suite("Retention policy")
+struct RetentionPolicyTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+    static func daysAgo(_ days: Double) -> Date { now.addingTimeInterval(-days * 86_400) }
+
+    @Test func settledRowsGoAfterTheRetentionAndOpenSendsAfterTheLaterOfItAndThirtyDays() {
+        let short = RetentionPolicy(retentionDays: 10).cutoffs(now: Self.now)
+        #expect(short.removesSend(at: Self.daysAgo(11), isFinal: true))
+        #expect(!short.removesSend(at: Self.daysAgo(9), isFinal: true))
+        #expect(!short.removesSend(at: Self.daysAgo(20), isFinal: false), "QuerySendDetails may still settle it")
+        #expect(short.removesSend(at: Self.daysAgo(31), isFinal: false))
+
+        let long = RetentionPolicy(retentionDays: 180).cutoffs(now: Self.now)
+        #expect(!long.removesSend(at: Self.daysAgo(100), isFinal: false))
+        #expect(long.removesSend(at: Self.daysAgo(181), isFinal: false))
+        #expect(long.openBefore == long.settledBefore)
+    }
+
+    @Test func theBatchSizeHalvesAfterASlowBatchAndGrowsAfterAQuickOneWithinItsRange() {
+        var sizer = PruneBatchSizer(target: .milliseconds(20), range: 10...100, start: 40)
+        sizer.record(.milliseconds(50))
+        #expect(sizer.size == 20)
+        sizer.record(.milliseconds(15))
+        #expect(sizer.size == 20, "between half the target and the target: unchanged")
+        sizer.record(.milliseconds(2))
+        #expect(sizer.size == 30)
+        for _ in 0..<10 { sizer.record(.milliseconds(1)) }
+        #expect(sizer.size == 100)
+        for _ in 0..<10 { sizer.record(.seconds(1)) }
+        #expect(sizer.size == 10)
+    }
+
+    @Test func zeroDaysKeepsEverything() {
+        #expect(!RetentionPolicy(retentionDays: 0).prunes)
+        #expect(RetentionPolicy(retentionDays: 1).prunes)
+    }
+}
+
+/// `pruneBatch` and `pruneCandidates` on SQLite: what goes, what stays, in bounded batches.
+@Suite("SQLite ledger: retention")
+struct SQLiteRetentionTests {
+    static let day: TimeInterval = 86_400
+    /// 100 days after `Sample.t0`; ages below are days before it.
+    static let now = Sample.at(100 * day)
+    static let policy = RetentionPolicy(retentionDays: 10)
+    static func age(_ days: Double) -> TimeInterval { (100 - days) * day }
+
+    /// Sends (tracked first, so each keeps its own send time) and their receipts, replies and
+    /// quarantined bodies at known ages. Expected to go: settled-20d (2 receipts), open-40d,
+    /// undated-20d (1 receipt), reply-20d, quarantine-20d. To stay: settled-5d (1 receipt),
+    /// open-20d (inside the 30-day window), reply-5d, quarantine-5d.
+    private func ledger() async throws -> (TemporaryLedger, SQLiteLedgerStore) {
+        let ledger = try TemporaryLedger()
+        let store = try ledger.open()
+        let sends = [("settled-20d", 20.0), ("settled-5d", 5), ("open-20d", 20), ("open-40d", 40)]
+        _ = try await store.commit(Sample.batch(sends: sends.map { Sample.send(bizId: $0.0, sentAt: Self.age($0.1)) }))
+        _ = try await store.commit(Sample.batch(receipts: [
+            Sample.receipt(bizId: "settled-20d", status: .pending, code: "ACCEPTED", reportedAt: Self.age(20)),
+            Sample.receipt(bizId: "settled-20d", reportedAt: Self.age(20) + 5),
+        ], receivedAt: Self.age(20) + 10))
+        _ = try await store.commit(Sample.batch(receipts: [Sample.receipt(bizId: "settled-5d", reportedAt: Self.age(5))],
+                                                receivedAt: Self.age(5)))
+        var undated = Sample.receipt(bizId: "undated-20d", phone: nil, reportedAt: Self.age(20))
+        undated.sentAt = nil
+        _ = try await store.commit(Sample.batch(receipts: [undated], receivedAt: Self.age(20)))
+        for days in [20.0, 5] {
+            _ = try await store.commit(Sample.batch(replies: [Sample.reply(sequence: "r\(Int(days))")],
+                                                    quarantine: [Sample.quarantine("body \(days)")],
+                                                    receivedAt: Self.age(days)))
+        }
+        return (ledger, store)
+    }
+
+    @Test func oldSettledSendsGoWithTheirReceiptsAndOpenSendsInsideTheWindowStay() async throws {
+        let (ledger, store) = try await ledger()
+        defer { ledger.remove() }
+        var removed = PruneSummary()
+        while true {
+            let batch = try await store.pruneBatch(Self.policy, now: Self.now, limit: 100)
+            removed += batch
+            if batch.isEmpty { break }
+        }
+        #expect(removed == PruneSummary(sends: 3, receipts: 3, replies: 1, quarantine: 1))
+        let sends = try await store.sends(LedgerQuery(limit: 100)).map(\.key.bizId).sorted()
+        #expect(sends == ["open-20d", "settled-5d"])
+        #expect(try await store.receipts(LedgerQuery(limit: 100)).map(\.receipt.bizId) == ["settled-5d"])
+        #expect(try await store.replies(LedgerQuery(limit: 100)).map(\.message.sequenceId) == ["r5"])
+        #expect(try await store.quarantine(LedgerQuery(limit: 100)).count == 1)
+        await store.close()
+    }
+
+    @Test func aDryRunCountsExactlyWhatPruningRemovesAndChangesNothing() async throws {
+        let (ledger, store) = try await ledger()
+        defer { ledger.remove() }
+        let before = try await store.counts()
+        let would = try await store.pruneCandidates(Self.policy, now: Self.now)
+        #expect(try await store.counts() == before)
+        #expect(would == PruneSummary(sends: 3, receipts: 3, replies: 1, quarantine: 1))
+        await store.close()
+    }
+
+    @Test func eachBatchRemovesAtMostItsLimitOfEachKind() async throws {
+        let (ledger, store) = try await ledger()
+        defer { ledger.remove() }
+        var batches: [PruneSummary] = []
+        while true {
+            let batch = try await store.pruneBatch(Self.policy, now: Self.now, limit: 1)
+            if batch.isEmpty { break }
+            batches.append(batch)
+        }
+        #expect(batches.count == 3, "three sends, one per batch")
+        #expect(batches.allSatisfy { $0.sends <= 1 && $0.replies <= 1 && $0.quarantine <= 1 })
+        #expect(batches.reduce(PruneSummary(), +) == PruneSummary(sends: 3, receipts: 3, replies: 1, quarantine: 1))
+        await store.close()
+    }
+
+    @Test func zeroRetentionRemovesNothing() async throws {
+        let (ledger, store) = try await ledger()
+        defer { ledger.remove() }
+        #expect(try await store.pruneBatch(RetentionPolicy(retentionDays: 0), now: Self.now, limit: 100).isEmpty)
+        #expect(try await store.counts().sends == 5)
+        await store.close()
+    }
+
+    /// The selections walk time indexes, so a batch costs the same in a ledger of any size.
+    @Test func theSelectionsUseTheTimeIndexes() async throws {
+        let ledger = try TemporaryLedger()
+        defer { ledger.remove() }
+        let store = try ledger.open()
+        let dated = try await store.queryPlan(SQL.prunableDatedSends)
+        let undated = try await store.queryPlan(SQL.prunableUndatedSends)
+        let replies = try await store.queryPlan(SQL.deleteOldReplies)
+        let receipts = try await store.queryPlan(SQL.deleteReceiptsOfSend)
+        #expect(dated.contains("sends_sent_bucket"), "\(dated)")
+        #expect(undated.contains("sends_undated"), "\(undated)")
+        #expect(replies.contains("replies_received_at"), "\(replies)")
+        #expect(receipts.contains("receipts_biz_id"), "\(receipts)")
+        await store.close()
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import LedgerStore
+import Logging
+@testable import SMSLedgerDaemon
+import Synchronization
+import Testing
+
+/// The pruner's loop against a scripted store: batches until one is empty, totals, failures.
+@Suite("Pruner")
+struct PrunerTests {
+    /// Hands out the scripted batches in order (then empty ones), or throws where the script says.
+    final class ScriptedRetention: LedgerRetention {
+        let script: Mutex<[Result<PruneSummary, StoreError>]>
+        let calls = Mutex(0)
+
+        init(_ script: [Result<PruneSummary, StoreError>]) { self.script = Mutex(script) }
+
+        func pruneBatch(_ policy: RetentionPolicy, now: Date, limit: Int) async throws -> PruneSummary {
+            calls.withLock { $0 += 1 }
+            let next = script.withLock { $0.isEmpty ? .success(PruneSummary()) : $0.removeFirst() }
+            return try next.get()
+        }
+
+        func pruneCandidates(_ policy: RetentionPolicy, now: Date) async throws -> PruneSummary { PruneSummary() }
+    }
+
+    static func pruner(_ store: ScriptedRetention) -> Pruner {
+        var settings = Pruner.Settings(policy: RetentionPolicy(retentionDays: 30), interval: .seconds(3600))
+        settings.pause = .zero
+        return Pruner(settings: settings, store: store, logger: Logger(label: "test"))
+    }
+
+    @Test func aPassRunsBatchesUntilOneIsEmptyAndAddsThemUp() async {
+        let store = ScriptedRetention([.success(PruneSummary(sends: 2, receipts: 3)), .success(PruneSummary(replies: 1))])
+        let pruner = Self.pruner(store)
+        #expect(await pruner.pass() == PruneSummary(sends: 2, receipts: 3, replies: 1))
+        #expect(store.calls.withLock { $0 } == 3)
+        #expect(pruner.snapshot.removed == PruneSummary(sends: 2, receipts: 3, replies: 1))
+        #expect(pruner.snapshot.statusFragment == "pruned: 2 sends, 3 receipts, 1 replies, 0 quarantined")
+    }
+
+    @Test func aFailedBatchEndsThePassKeepsWhatWentAndIsReported() async {
+        let store = ScriptedRetention([.success(PruneSummary(sends: 1)), .failure(StoreError(.busy, message: "locked")),
+                                       .success(PruneSummary(sends: 5))])
+        let pruner = Self.pruner(store)
+        #expect(await pruner.pass() == PruneSummary(sends: 1))
+        #expect(pruner.snapshot.lastFailure?.contains("locked") == true)
+        #expect(await pruner.pass() == PruneSummary(sends: 5), "the next pass goes on")
+        #expect(pruner.snapshot.lastFailure == nil)
+        #expect(pruner.snapshot.passes == 2)
+    }
+}

@@ -16,7 +16,7 @@ struct SMSLedgerCommand: AsyncParsableCommand {
             Then:        smsledger check-config --config Config/smsledger.toml
             """,
         subcommands: [RunCommand.self, CheckConfigCommand.self, ReceiptsCommand.self, RepliesCommand.self,
-                      SendsCommand.self, QuarantineCommand.self, StatsCommand.self, SendCommand.self, TrackCommand.self,
+                      SendsCommand.self, QuarantineCommand.self, StatsCommand.self, DeliveriesCommand.self, SendCommand.self, TrackCommand.self,
                       EmulatorCommand.self, DemoCommand.self])
 
     /// For `run`, the signal handlers go in before anything else (argument parsing included): a

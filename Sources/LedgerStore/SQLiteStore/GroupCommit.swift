@@ -18,12 +18,19 @@ final class GroupCommit: @unchecked Sendable {
     static let maxBatchesPerTransaction = 64
 
     private let writer: ConnectionQueue
+    /// Whether batches also append webhook events (endpoints are configured).
+    private let emitsEvents: Bool
     private let lock = NSLock()
     private var waiting: [Waiter] = []
     private var drainScheduled = false
 
-    init(writer: ConnectionQueue) {
+    init(writer: ConnectionQueue, emitsEvents: Bool = false) {
         self.writer = writer
+        self.emitsEvents = emitsEvents
+    }
+
+    private func writer(_ connection: SQLiteConnection) -> BatchWriter {
+        BatchWriter(connection: connection, outbox: emitsEvents ? OutboxWriter(connection: connection) : nil)
     }
 
     func commit(_ batch: LedgerBatch) async throws -> CommitSummary {
@@ -62,7 +69,7 @@ final class GroupCommit: @unchecked Sendable {
     private func write(_ group: [Waiter], on connection: SQLiteConnection) {
         do {
             let summaries = try connection.transaction {
-                try group.map { try BatchWriter(connection: connection).write($0.batch) }
+                try group.map { try writer(connection).write($0.batch) }
             }
             for (waiter, summary) in zip(group, summaries) { waiter.continuation.resume(returning: summary) }
         } catch {
@@ -72,7 +79,7 @@ final class GroupCommit: @unchecked Sendable {
             }
             for waiter in group {
                 waiter.continuation.resume(with: Result {
-                    try connection.transaction { try BatchWriter(connection: connection).write(waiter.batch) }
+                    try connection.transaction { try writer(connection).write(waiter.batch) }
                 })
             }
         }

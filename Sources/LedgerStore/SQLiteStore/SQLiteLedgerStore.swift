@@ -18,8 +18,10 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// What the write connection actually runs with, read back after configuring it.
     public let durability: SQLiteDurability
 
-    private let writer: ConnectionQueue
-    private let reader: ConnectionQueue
+    let writer: ConnectionQueue
+    /// ``SQLiteLedgerOptions/webhookEvents``.
+    let emitsWebhookEvents: Bool
+    let reader: ConnectionQueue
     private let groupCommit: GroupCommit
     /// `nil` for a read-only store.
     private let checkpointer: WALCheckpointer?
@@ -48,7 +50,8 @@ public final class SQLiteLedgerStore: LedgerStore {
         self.isReadOnly = false
         self.writer = ConnectionQueue(label: "smsledger.ledger.writer", connection: write)
         self.reader = ConnectionQueue(label: "smsledger.ledger.reader", connection: read)
-        self.groupCommit = GroupCommit(writer: writer)
+        self.groupCommit = GroupCommit(writer: writer, emitsEvents: options.webhookEvents)
+        self.emitsWebhookEvents = options.webhookEvents
         self.checkpointer = checkpointer
     }
 
@@ -71,6 +74,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         self.writer = queue
         self.reader = queue
         self.groupCommit = GroupCommit(writer: queue)
+        self.emitsWebhookEvents = false
         self.checkpointer = nil
     }
 
@@ -103,9 +107,15 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     public func markChecked(_ checks: [SendCheck]) async throws {
         guard !checks.isEmpty else { return }
+        let events = emitsWebhookEvents
         try await writer.run { connection in
             try connection.transaction {
-                for check in checks { try Self.record(check, on: connection) }
+                for check in checks {
+                    if events, case .close(let reason) = check.outcome {
+                        try OutboxWriter(connection: connection).appendClosed(check, reason: reason)
+                    }
+                    try Self.record(check, on: connection)
+                }
             }
         }
     }

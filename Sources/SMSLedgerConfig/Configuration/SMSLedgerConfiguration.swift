@@ -14,6 +14,7 @@ public struct SMSLedgerConfiguration: Sendable, Equatable {
     public var alibabaPush = AlibabaPushSettings()
     public var telesign = TeleSignSettings()
     public var logging = LoggingSettings()
+    public var webhooks = WebhookSettings()
 
     public init() {}
 }

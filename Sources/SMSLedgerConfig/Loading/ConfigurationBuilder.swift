@@ -8,7 +8,7 @@ struct ConfigurationBuilder {
     var reader: SettingsReader
     let environment: [String: String]
     var warnings: [String] = []
-    private var configuration = SMSLedgerConfiguration()
+    var configuration = SMSLedgerConfiguration()
 
     init(raw: RawSettings, environment: [String: String]) {
         reader = SettingsReader(raw: raw)
@@ -24,6 +24,7 @@ struct ConfigurationBuilder {
         buildAlibabaPush()
         buildTeleSign()
         buildLogging()
+        buildWebhooks()
         return (configuration, warnings, reader.errors)
     }
 

@@ -44,13 +44,19 @@ public enum LogKeys {
     public static let pushType = "push.type"
     /// The address an HTTP request came from (`203.0.113.7:51234`). Journal: `HTTP_PEER`.
     public static let httpPeer = "http.peer"
+    /// The configured name of a webhook endpoint. Journal: `WEBHOOK_ENDPOINT`.
+    public static let webhookEndpoint = "webhook.endpoint"
+    /// A webhook event's id, the `webhook-id` header (`evt_123`). Journal: `WEBHOOK_ID`.
+    public static let webhookId = "webhook.id"
+    /// Which attempt of a delivery this was (1 for the first). Journal: `WEBHOOK_ATTEMPT`.
+    public static let webhookAttempt = "webhook.attempt"
 
     /// Every key above; tests check that each maps to a distinct journal field.
     public static let all: [String] = [
         smsBizId, smsOutId, smsPhone, smsStatusCode,
         mnsQueue, mnsMessageId, mnsDequeueCount, mnsReceiptHandle,
         error, errorKind, errorCode, storePath, httpPath, httpStatus, requestId, batchSize, poller,
-        pushType, httpPeer,
+        pushType, httpPeer, webhookEndpoint, webhookId, webhookAttempt,
     ]
 
     /// Keys whose values identify a person and are masked in logs by default.

@@ -43,6 +43,7 @@ public final class Daemon: Sendable {
         /// Why the last SIGHUP was refused; kept in `STATUS=` until a reload succeeds, so an
         /// operator who missed the journal line still sees that the file on disk is not in effect.
         var reloadRefusal: String?
+        var webhooks: WebhookHealth? = nil
     }
 
     private let heartbeatPeriod: Duration?
@@ -96,7 +97,11 @@ public final class Daemon: Sendable {
 
         let store: SQLiteLedgerStore
         do {
-            store = try SQLiteLedgerStore(at: configuration.store.path, options: SQLiteLedgerOptions(configuration.store))
+            var options = SQLiteLedgerOptions(configuration.store)
+            options.webhookEvents = !configuration.webhooks.endpoints.isEmpty
+            store = try SQLiteLedgerStore(at: configuration.store.path, options: options)
+            // Before the pollers start, so a new endpoint's cursor is in place for their first event.
+            try await store.registerWebhookEndpoints(configuration.webhooks.endpoints.map(\.name))
         } catch {
             logger.critical("cannot open the ledger: \(error)", metadata: [LogKeys.storePath: "\(configuration.store.path)"])
             _ = notifier.status("cannot open the ledger at \(configuration.store.path): \(error)")
@@ -106,17 +111,20 @@ public final class Daemon: Sendable {
         let enabledQueues = [configuration.queues.smsReport, configuration.queues.smsUp].filter(\.enabled).count
         let transport = AsyncHTTPClientTransport(configuration: .init(connectionsPerHost: max(
             16, configuration.polling.pollersPerQueue * enabledQueues + configuration.compensation.concurrency + 4)))
+        let webhooks = WebhookTransport.make(configuration.webhooks)
         let code = await serve(configuration, logSettings: logSettings, store: store, transport: transport,
-                               signals: signals)
+                               webhooks: webhooks, signals: signals)
         await store.close()
         try? await transport.shutdown()
+        try? await webhooks?.shutdown()
         logger.info("stopped")
         return code
     }
 
     /// Builds the services for `configuration` and runs them as one group until it shuts down.
     private func serve(_ configuration: SMSLedgerConfiguration, logSettings: LogSettings, store: SQLiteLedgerStore,
-                       transport: AsyncHTTPClientTransport, signals: AsyncStream<DaemonSignal>) async -> Int32 {
+                       transport: AsyncHTTPClientTransport, webhooks: AsyncHTTPClientTransport?,
+                       signals: AsyncStream<DaemonSignal>) async -> Int32 {
         let runtime: PollingRuntime
         do {
             runtime = try PollingRuntime(configuration: configuration, store: store, transport: transport, logger: logger)
@@ -125,8 +133,11 @@ public final class Daemon: Sendable {
             return ExitCode.configuration
         }
         let listener = Self.makeListener(configuration, store: store, logger: logger)
+        let dispatcher = webhooks.map { WebhookDispatcher(settings: configuration.webhooks, outbox: store, transport: $0,
+                                                          logger: logger) }
         state.withLock {
-            $0 = RunState(configuration: configuration, runtime: runtime, listener: listener, logSettings: logSettings)
+            $0 = RunState(configuration: configuration, runtime: runtime, listener: listener, logSettings: logSettings,
+                          webhooks: dispatcher?.health)
         }
         let started = StartupBarrier(count: listener == nil ? 1 : 2)
         let bindFailure = FailureNote()
@@ -136,6 +147,9 @@ public final class Daemon: Sendable {
         services += [
             PollersService(runtime: current, started: started),
             CompensatorService(runtime: current),
+        ]
+        if let dispatcher { services.append(WebhookDeliveryService(dispatcher: dispatcher)) }
+        services += [
             SignalService(signals: signals) { [self] in await reload(store: store, transport: transport) },
             HeartbeatService(started: started, ready: { [self] in announceReady() }, beat: { [self] in await heartbeat() },
                              stopping: { [self] in announceStopping() }),
@@ -218,6 +232,9 @@ public final class Daemon: Sendable {
             || next.alibabaPush != current.configuration.alibabaPush {
             logger.warning("[http], [alibaba_push] and [telesign] settings changed; they take effect at the next restart")
         }
+        if next.webhooks != current.configuration.webhooks {
+            logger.warning("[[webhooks]] and [webhook_delivery] settings changed; they take effect at the next restart")
+        }
         var runtime = current.runtime
         if PollingFingerprint(next) != current.runtime.fingerprint {
             do {
@@ -283,6 +300,7 @@ public final class Daemon: Sendable {
         if !wedged.isEmpty { line = "WEDGED (no progress for over \(maxStep)): \(wedged.joined(separator: ", ")) | " + line }
         if let compensator = current.runtime.compensator { line += " | " + compensator.health.snapshot.statusFragment }
         if let listener = current.listener { line += " | " + listener.health.snapshot.statusFragment }
+        if let webhooks = current.webhooks { line += " | " + webhooks.statusFragment }
         return (line, wedged.isEmpty)
     }
 }

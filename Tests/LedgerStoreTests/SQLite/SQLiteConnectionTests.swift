@@ -60,6 +60,7 @@ struct SQLiteConnectionTests {
             try connection.exec("CREATE INDEX receipts_phone ON receipts (phone_number, received_at)")
             try connection.exec("DROP INDEX sends_sent_bucket")
             try connection.exec("CREATE INDEX sends_sent_at ON sends (sent_at)")
+            try connection.exec(TemporaryLedger.undoSchema4)
             try connection.exec("PRAGMA user_version = 1")
         }
         await store.close()

@@ -13,6 +13,9 @@ struct TemporaryLedger: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
+    /// Removes what schema 4 (the webhook outbox) added, for tests that rebuild an older ledger.
+    static let undoSchema4 = "DROP TABLE webhook_deliveries; DROP TABLE webhook_endpoints; DROP TABLE webhook_events"
+
     var path: String { directory.appendingPathComponent("ledger.sqlite").path }
 
     func open(_ options: SQLiteLedgerOptions = SQLiteLedgerOptions()) throws -> SQLiteLedgerStore {

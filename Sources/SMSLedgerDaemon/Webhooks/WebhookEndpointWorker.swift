@@ -31,6 +31,9 @@ struct WebhookEndpointWorker: Sendable {
     func run() async {
         var endpointHealth = EndpointHealth()
         var random = SystemRandomNumberGenerator()
+        // The outcomes of one round are written while the next round's requests are on the wire: the
+        // round's deliveries stay leased until then, so none is claimed twice.
+        var recording: Task<Void, Never>?
         while !Task.isCancelled {
             if endpointHealth.pause > .zero { try? await Task.sleep(for: endpointHealth.pause) }
             let claims: [ClaimedDelivery]
@@ -52,18 +55,24 @@ struct WebhookEndpointWorker: Sendable {
             // Claims come back only for an enabled endpoint: clear a 410 an operator has since lifted.
             if health.endpoint(endpoint.name)?.disabledReason != nil { health.disabled(endpoint.name, reason: nil) }
             let attempts = await attemptAll(claims)
-            guard !Task.isCancelled || !attempts.isEmpty else { return }
             let records = attempts.map { decide($0.delivery, $0.result, at: $0.at, using: &random) }
-            do {
-                try await outbox.recordWebhookAttempts(records)
-            } catch {
-                // The leases run out and the deliveries go again: at least once, never lost.
-                logger.error("cannot record webhook attempts: \(error)")
+            await recording?.value
+            recording = Task { [outbox, logger] in
+                do {
+                    try await outbox.recordWebhookAttempts(records)
+                } catch {
+                    // The leases run out and the deliveries go again: at least once, never lost.
+                    logger.error("cannot record webhook attempts: \(error)")
+                }
             }
             let succeeded = attempts.filter { if case .accepted = $0.result { true } else { false } }.count
             endpointHealth.record(attempted: attempts.count, succeeded: succeeded)
-            if let gone = attempts.first(where: { $0.result == .gone }) { await disable(after: gone.delivery) }
+            if let gone = attempts.first(where: { $0.result == .gone }) {
+                await recording?.value
+                await disable(after: gone.delivery)
+            }
         }
+        await recording?.value
     }
 
     /// Long enough for every claimed request to run into its timeout one batch after another.
@@ -90,7 +99,8 @@ struct WebhookEndpointWorker: Sendable {
                 group.addTask {
                     guard (try? await limiter.acquire()) != nil else { return (index, nil) }
                     let at = Date()
-                    return (index, Attempt(delivery: claims[index], result: await post(claims[index], at: at), at: at))
+                    guard let result = await post(claims[index], at: at) else { return (index, nil) }
+                    return (index, Attempt(delivery: claims[index], result: result, at: at))
                 }
             }
             for _ in 0..<min(endpoint.maxInFlight, claims.count) { startNext() }
@@ -102,7 +112,9 @@ struct WebhookEndpointWorker: Sendable {
         }
     }
 
-    private func post(_ delivery: ClaimedDelivery, at time: Date) async -> WebhookAttemptResult {
+    /// `nil` when the request was cut short by a stop: not an attempt (its lease runs out and the
+    /// delivery goes again after the restart, without using up a step of its schedule).
+    private func post(_ delivery: ClaimedDelivery, at time: Date) async -> WebhookAttemptResult? {
         var headers: [(name: String, value: String)] = [
             ("Content-Type", "application/json"), ("User-Agent", "SMSLedger-Webhooks/1"),
         ]
@@ -118,7 +130,7 @@ struct WebhookEndpointWorker: Sendable {
             default: return .rejected(status: response.status)
             }
         } catch {
-            return .unreachable(Self.describe(error))
+            return Task.isCancelled ? nil : .unreachable(Self.describe(error))
         }
     }
 

@@ -79,7 +79,7 @@ extension SQLiteLedgerStore: WebhookOutbox {
                     switch selection.events {
                     case .one(let sequence):
                         try statement.bind(sequence, at: 1)
-                        try statement.bind(Int64.min, at: 2)
+                        try statement.bind(Int64.max, at: 2)
                     case .since(let time):
                         try statement.bind(Int64(0), at: 1)
                         try statement.bind(time, at: 2)

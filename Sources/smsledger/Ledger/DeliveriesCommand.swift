@@ -17,10 +17,14 @@ struct DeliveriesCommand: AsyncParsableCommand {
             kept as dead. An endpoint that answers 410 Gone is disabled until you enable it again.
 
             Examples:
-              smsledger deliveries                                   per endpoint: pending, failing, dead
-              smsledger deliveries replay --event evt_1234           send one event again
-              smsledger deliveries replay --since 6h --endpoint crm  everything of the last 6 hours, to crm
-              smsledger deliveries enable --endpoint crm             after a 410, once the URL is fixed
+              smsledger deliveries
+                  per endpoint: enabled, pending, failing (last error), dead, delivered
+              smsledger deliveries replay --event evt_1234
+                  send one event again, with its webhook-id
+              smsledger deliveries replay --since 6h --endpoint crm
+                  everything of the last 6 hours, to crm only
+              smsledger deliveries enable --endpoint crm
+                  after a 410 Gone, once the URL is fixed
             """,
         subcommands: [DeliveriesSummaryCommand.self, DeliveriesReplayCommand.self, DeliveriesEnableCommand.self,
                       DeliveriesDisableCommand.self],

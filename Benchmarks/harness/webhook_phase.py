@@ -15,6 +15,7 @@ Results go to BENCH_RESULTS_DIR (default Benchmarks/results) as webhooks-<time>.
 
 Usage: LEDGER_BIN=.build/release/smsledger python3 Benchmarks/harness/webhook_phase.py [N]
 """
+import http.client
 import json
 import os
 import sys
@@ -90,7 +91,12 @@ def events_in(store):
 def run(binary, emulator, n, mode, workdir):
     os.makedirs(workdir, exist_ok=True)
     reports, replies = split_mix(n, UP_SHARE)
-    emulator.preload(reports, replies)
+    try:
+        emulator.preload(reports, replies)
+    except (OSError, http.client.HTTPException):
+        # The admin connection sat idle through a long delivery phase and the emulator closed it;
+        # `admin` has opened a new one.
+        emulator.preload(reports, replies)
     config, store = write_config(workdir, emulator.endpoint, POLLERS, BATCH, wait_seconds=1)
     receiver = None
     if mode == "endpoint":

@@ -56,8 +56,8 @@ TZ=America/Los_Angeles run_swift_tests .build/swift-test-la.log \
 if [ -d Tests/Interop ]; then
     echo "== official Alibaba Cloud Python SDKs against the emulator; the monitoring files against a running daemon"
     venv="${LEDGER_VENV:-.build/interop-venv}"
-    [ -x "$venv/bin/pytest" ] || python3 -m venv "$venv"
-    # Every run, so a venv made before a requirement was added gets it (a no-op when all are there).
+    [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+    # Every run, so a venv from before a new pin gets it (a no-op when everything is there).
     "$venv/bin/pip" install -q -r Tests/Interop/requirements.txt
     LEDGER_BIN="$bin" "$venv/bin/pytest" -q Tests/Interop
     echo "== benchmark harness: compare.py on synthetic results (no benchmark is run)"
@@ -89,6 +89,8 @@ stage "crash safety: kill -9 at random moments, restart, drain; nothing lost or 
     Tests/System/crash-safety.sh "$bin"
 stage "push crash safety: kill -9 while the emulator pushes; everything answered code 0 is stored, the rest pushed again" \
     Tests/System/push-crash-safety.sh "$bin"
+stage "webhook crash safety: kill -9 while delivering to a flaky receiver; every event delivered, same webhook-id" \
+    Tests/System/webhook-crash-safety.sh "$bin"
 # README's first command, smaller: every send must end in the emulator's true final state.
 demo_check() {
     local log=.build/demo-check.log

@@ -4,7 +4,11 @@ enum Rendering {
     static func toml(_ document: TOMLDocument) -> String {
         var out = ""
         for section in document.sections {
-            if !section.name.isEmpty { out += "[\(section.name)]\n" }
+            if section.isArrayElement {
+                out += "[[\(section.name)]]\n"
+            } else if !section.name.isEmpty {
+                out += "[\(section.name)]\n"
+            }
             for entry in section.entries { out += "\(entry.key) = \(value(entry.value))\n" }
         }
         return out
@@ -14,7 +18,8 @@ enum Rendering {
     static func withoutLines(_ document: TOMLDocument) -> TOMLDocument {
         TOMLDocument(sections: document.sections.map { section in
             TOMLSection(name: section.name, line: 0,
-                        entries: section.entries.map { TOMLEntry(key: $0.key, value: $0.value, line: 0) })
+                        entries: section.entries.map { TOMLEntry(key: $0.key, value: $0.value, line: 0) },
+                        isArrayElement: section.isArrayElement)
         })
     }
 

@@ -30,7 +30,7 @@ private func checkSanity(_ document: TOMLDocument, _ errors: [TOMLSyntaxError], 
     guard document.sections.first?.name == "" else { fail("the implicit first section is missing", text) }
     var names: Set<String> = []
     for (position, section) in document.sections.enumerated() {
-        guard names.insert(section.name).inserted else { fail("section [\(section.name)] twice", text) }
+        guard names.insert(section.name).inserted || section.isArrayElement else { fail("section [\(section.name)] twice", text) }
         guard position == 0 || isBareKey(section.name) else { fail("section name \(section.name.debugDescription)", text) }
         guard (1...lines).contains(section.line) else { fail("section line \(section.line) outside 1...\(lines)", text) }
         var keys: Set<String> = []

@@ -101,6 +101,7 @@ struct DemoCommand: AsyncParsableCommand {
                 + "\(settings.alibabaPush.pathPrefix)/<token>/… instead of queueing them" + "\n")
         }
 
+        let webhooks = try await DemoWebhooks.start(settings)
         let (signals, stopDaemon) = AsyncStream<DaemonSignal>.makeStream()
         let daemon = Task { await Daemon(configPath: config, environment: environment).run(signals: signals) }
         FileOutput.write("daemon started with \(config); ledger at \(settings.store.path)" + "\n")
@@ -110,6 +111,7 @@ struct DemoCommand: AsyncParsableCommand {
             try await driveTraffic(settings: settings, emulator: emulator, transport: transport)
             try await waitUntilDrained(emulator: emulator)
             if settings.compensation.enabled { try await waitUntilSettled(storePath: settings.store.path) }
+            try await webhooks?.waitUntilDelivered(storePath: settings.store.path)
         } catch {
             FileOutput.standardError("smsledger demo: \(error)\n")
         }
@@ -118,8 +120,10 @@ struct DemoCommand: AsyncParsableCommand {
         let code = await daemon.value
         try? await transport.shutdown()
         await emulator.shutdown()
+        await webhooks?.stop()
         guard code == 0 else { throw ExitCode(code) }
         try await DemoSummary.print(storePath: settings.store.path, emulator: emulator)
+        webhooks?.printSummary()
     }
 
     /// Sends through SendSms (as an application would), records each send in the ledger, then adds

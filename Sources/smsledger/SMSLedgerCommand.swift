@@ -17,7 +17,7 @@ struct SMSLedgerCommand: AsyncParsableCommand {
             """,
         subcommands: [RunCommand.self, CheckConfigCommand.self, ReceiptsCommand.self, RepliesCommand.self,
                       SendsCommand.self, QuarantineCommand.self, StatsCommand.self, ExportCommand.self, PruneCommand.self,
-                      BackupCommand.self, SendCommand.self, TrackCommand.self,
+                      BackupCommand.self, DeliveriesCommand.self, SendCommand.self, TrackCommand.self,
                       EmulatorCommand.self, DemoCommand.self])
 
     /// For `run`, the signal handlers go in before anything else (argument parsing included): a

@@ -67,7 +67,9 @@ struct TOMLParserTests {
         ("[s]\nk = 1979-05-27\n", 2, "dates and times"),
         ("[s]\nk = 07:32:00\n", 2, "dates and times"),
         ("[a.b]\n", 1, "dotted section names"),
-        ("[[s]]\n", 1, "arrays of tables"),
+        ("[[s.t]]\n", 1, "dotted section names"),
+        ("[[s]\n", 1, "expected ']]'"),
+        ("[s]\n[[s]]\n", 2, "cannot both be used"),
         ("[s]\na.b = 1\n", 2, "dotted keys"),
         ("[s]\n\"k\" = 1\n", 2, "quoted keys"),
         ("[s]\nk = [[1]]\n", 2, "arrays inside arrays"),
@@ -85,6 +87,22 @@ struct TOMLParserTests {
         let error = try firstError(text)
         #expect(error.line == line)
         #expect(error.message.contains(phrase), "\(error.message)")
+    }
+
+    @Test func arrayOfTablesGivesOneSectionPerElementWithItsOwnKeys() throws {
+        let (document, errors) = parse("[[hook]]\nurl = 'a'\n\n[[hook]]\nurl = 'b'\n[store]\n")
+        #expect(errors.isEmpty)
+        let hooks = document.sections.filter { $0.name == "hook" }
+        #expect(hooks.map(\.isArrayElement) == [true, true])
+        #expect(hooks.map(\.line) == [1, 4])
+        #expect(hooks.map { $0.entries.map(\.value) } == [[.string("a")], [.string("b")]])
+        #expect(document.sections.last?.isArrayElement == false)
+    }
+
+    @Test func duplicateKeyInsideOneArrayElementIsAnError() throws {
+        let error = try firstError("[[hook]]\nurl = 'a'\nurl = 'b'\n")
+        #expect(error.line == 3)
+        #expect(error.message.contains("duplicate key 'hook.url'"))
     }
 
     @Test func duplicateKeyInSectionIsAnErrorNamingBothLines() throws {

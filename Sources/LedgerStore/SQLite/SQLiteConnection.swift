@@ -142,6 +142,11 @@ final class SQLiteConnection {
         sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
     }
 
+    /// The rowid of the last successful INSERT on this connection.
+    var lastInsertRowID: Int64 {
+        handle.map { sqlite3_last_insert_rowid($0) } ?? 0
+    }
+
     /// Rows changed by the last INSERT, UPDATE or DELETE on this connection.
     var changes: Int {
         handle.map { Int(sqlite3_changes($0)) } ?? 0

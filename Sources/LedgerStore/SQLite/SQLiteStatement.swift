@@ -62,6 +62,14 @@ final class SQLiteStatement {
         try check(code)
     }
 
+    /// Binds bytes as a blob without copying them into a `Data` first.
+    func bind(bytes: UnsafeRawBufferPointer, at index: Int32) throws {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else {
+            return try check(sqlite3_bind_zeroblob(handle, index, 0))
+        }
+        try check(sqlite3_bind_blob(handle, index, base, Int32(bytes.count), transientDestructor))
+    }
+
     /// Binds a time as integer milliseconds since the epoch, the ledger's one time format.
     func bind(_ value: Date?, at index: Int32) throws {
         try bind(value.map(Millis.from), at: index)

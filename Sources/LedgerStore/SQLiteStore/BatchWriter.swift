@@ -8,6 +8,9 @@ import SMSLedgerCore
 /// commits thousands of 16-message batches per second, so nothing here may allocate much per row.
 struct BatchWriter {
     let connection: SQLiteConnection
+    /// Set while webhook endpoints are configured: each new item also appends its event, in the same
+    /// transaction (OutboxWriter).
+    var outbox: OutboxWriter? = nil
 
     func write(_ batch: LedgerBatch) throws -> CommitSummary {
         var summary = CommitSummary()
@@ -23,17 +26,26 @@ struct BatchWriter {
                 continue
             }
             summary.receipts.new += 1
-            switch try apply(item.event, receivedAt: item.receivedAt) {
+            let receiptId = connection.lastInsertRowID
+            let effect = try apply(item.event, receivedAt: item.receivedAt)
+            switch effect {
             case .createdOrphan: summary.orphanReceipts += 1
             case .updated: summary.sendsUpdated += 1
             case .unchanged: break
             }
+            try outbox?.receiptStored(item, receiptId: receiptId, effect: effect)
         }
         for item in batch.replies {
-            try insertReply(item) ? (summary.replies.new += 1) : (summary.replies.duplicate += 1)
+            guard try insertReply(item) else { summary.replies.duplicate += 1; continue }
+            summary.replies.new += 1
+            try outbox?.append(WebhookPayload.reply(item.event, replyId: connection.lastInsertRowID,
+                                                    receivedAt: item.receivedAt))
         }
         for item in batch.quarantine {
-            try insertQuarantine(item) ? (summary.quarantine.new += 1) : (summary.quarantine.duplicate += 1)
+            guard try insertQuarantine(item) else { summary.quarantine.duplicate += 1; continue }
+            summary.quarantine.new += 1
+            try outbox?.append(WebhookPayload.quarantined(item.event, quarantineId: connection.lastInsertRowID,
+                                                          receivedAt: item.receivedAt))
         }
         return summary
     }
@@ -66,7 +78,9 @@ struct BatchWriter {
         return connection.changes == 1
     }
 
-    private enum SendEffect { case createdOrphan, updated, unchanged }
+    /// What a new receipt did to its send, with the send's row id (`nil` only when a phoneless
+    /// receipt's orphan insert found a row after all).
+    enum SendEffect { case createdOrphan(Int64?), updated(Int64), unchanged(Int64) }
 
     /// Moves the receipt's send to the receipt's status when the merge rule allows it, creating the
     /// send untracked when it is not known yet (the receipt is never dropped for lack of a send).
@@ -79,14 +93,14 @@ struct BatchWriter {
         // receipt fewer. Without a phone the receipt may belong to a send tracked with one, which
         // only the lookup can find.
         if key.phoneNumber != nil, try insertOrphan(receipt, key, reportedAt: reportedAt) {
-            return .createdOrphan
+            return .createdOrphan(connection.lastInsertRowID)
         }
         guard let current = try findSend(key, adoptingAnyPhone: key.phoneNumber == nil) else {
-            _ = try insertOrphan(receipt, key, reportedAt: reportedAt)
-            return .createdOrphan
+            let inserted = try insertOrphan(receipt, key, reportedAt: reportedAt)
+            return .createdOrphan(inserted ? connection.lastInsertRowID : nil)
         }
         guard Self.shouldMove(from: current, to: receipt.status, reportedAt: reportedAt) else {
-            return .unchanged
+            return .unchanged(current.id)
         }
         try connection.withStatement(SQL.moveSend) { statement in
             try statement.bind(current.id, at: 1)
@@ -95,7 +109,7 @@ struct BatchWriter {
             try bindStatus(receipt, reportedAt: reportedAt, statement, from: 4)
             try statement.run()
         }
-        return .updated
+        return .updated(current.id)
     }
 
     /// Creates the receipt's send, untracked, in the receipt's status. Returns `false` when a send

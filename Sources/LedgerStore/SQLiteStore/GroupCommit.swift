@@ -19,13 +19,20 @@ final class GroupCommit: @unchecked Sendable {
 
     private let writer: ConnectionQueue
     private let observer: (any CommitObserver)?
+    /// Whether batches also append webhook events (endpoints are configured).
+    private let emitsEvents: Bool
     private let lock = NSLock()
     private var waiting: [Waiter] = []
     private var drainScheduled = false
 
-    init(writer: ConnectionQueue, observer: (any CommitObserver)? = nil) {
+    init(writer: ConnectionQueue, observer: (any CommitObserver)? = nil, emitsEvents: Bool = false) {
         self.writer = writer
         self.observer = observer
+        self.emitsEvents = emitsEvents
+    }
+
+    private func writer(_ connection: SQLiteConnection) -> BatchWriter {
+        BatchWriter(connection: connection, outbox: emitsEvents ? OutboxWriter(connection: connection) : nil)
     }
 
     func commit(_ batch: LedgerBatch) async throws -> CommitSummary {
@@ -65,7 +72,7 @@ final class GroupCommit: @unchecked Sendable {
         let started = ContinuousClock.now
         do {
             let summaries = try connection.transaction {
-                try group.map { try BatchWriter(connection: connection).write($0.batch) }
+                try group.map { try writer(connection).write($0.batch) }
             }
             observer?.committed(batches: group.count, duration: .now - started)
             for (waiter, summary) in zip(group, summaries) { waiter.continuation.resume(returning: summary) }
@@ -78,7 +85,7 @@ final class GroupCommit: @unchecked Sendable {
             for waiter in group {
                 let started = ContinuousClock.now
                 let result = Result {
-                    try connection.transaction { try BatchWriter(connection: connection).write(waiter.batch) }
+                    try connection.transaction { try writer(connection).write(waiter.batch) }
                 }
                 if case .success = result { observer?.committed(batches: 1, duration: .now - started) }
                 else { observer?.commitFailed(batches: 1) }

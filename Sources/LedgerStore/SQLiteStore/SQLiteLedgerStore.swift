@@ -19,6 +19,8 @@ public final class SQLiteLedgerStore: LedgerStore {
     public let durability: SQLiteDurability
 
     let writer: ConnectionQueue
+    /// ``SQLiteLedgerOptions/webhookEvents``.
+    let emitsWebhookEvents: Bool
     let reader: ConnectionQueue
     private let groupCommit: GroupCommit
     /// `nil` for a read-only store.
@@ -52,7 +54,8 @@ public final class SQLiteLedgerStore: LedgerStore {
         self.isReadOnly = false
         self.writer = ConnectionQueue(label: "smsledger.ledger.writer", connection: write)
         self.reader = ConnectionQueue(label: "smsledger.ledger.reader", connection: read)
-        self.groupCommit = GroupCommit(writer: writer, observer: observer)
+        self.groupCommit = GroupCommit(writer: writer, observer: observer, emitsEvents: options.webhookEvents)
+        self.emitsWebhookEvents = options.webhookEvents
         self.checkpointer = checkpointer
     }
 
@@ -75,6 +78,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         self.writer = queue
         self.reader = queue
         self.groupCommit = GroupCommit(writer: queue)
+        self.emitsWebhookEvents = false
         self.checkpointer = nil
     }
 
@@ -107,9 +111,15 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     public func markChecked(_ checks: [SendCheck]) async throws {
         guard !checks.isEmpty else { return }
+        let events = emitsWebhookEvents
         try await writer.run { connection in
             try connection.transaction {
-                for check in checks { try Self.record(check, on: connection) }
+                for check in checks {
+                    if events, case .close(let reason) = check.outcome {
+                        try OutboxWriter(connection: connection).appendClosed(check, reason: reason)
+                    }
+                    try Self.record(check, on: connection)
+                }
             }
         }
     }

@@ -23,6 +23,7 @@ enum LedgerSchema {
         Migration(version: 1, summary: "receipts, sends, replies, quarantine", sql: version1),
         Migration(version: 2, summary: "receipts found by phone through their send", sql: version2),
         Migration(version: 3, summary: "sends listed by time through ten-minute buckets", sql: version3),
+        Migration(version: 4, summary: "webhook outbox, endpoints and deliveries", sql: version4),
         Migration(version: 5, summary: "sends counted by state as they are written", sql: version5),
         Migration(version: 6, summary: "sends without a send time aged by their last report", sql: version6),
         Migration(version: 7, summary: "sends found by phone within their day", sql: version7),
@@ -187,6 +188,46 @@ enum LedgerSchema {
     private static let version3 = """
         DROP INDEX sends_sent_at;
         CREATE INDEX sends_sent_bucket ON sends (sent_at / 600000);
+        """
+
+    /// The webhook outbox (README, "Webhooks"). `webhook_events` is written by the ledger writer in
+    /// the transaction of each event's cause, only while endpoints are configured; its sequence is
+    /// AUTOINCREMENT because it is the public event id (`evt_<seq>`) and must never be reused after
+    /// pruning. Each endpoint has a cursor into it and a delivery row per event it wants; the
+    /// partial index serves the worker's claim (due pending rows of one endpoint) and stays small
+    /// however many delivered and dead rows there are.
+    private static let version4 = """
+        CREATE TABLE webhook_events (
+            seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+            type          TEXT    NOT NULL,
+            created_at    INTEGER NOT NULL,
+            send_id       INTEGER,
+            receipt_id    INTEGER,
+            reply_id      INTEGER,
+            quarantine_id INTEGER,
+            body          BLOB    NOT NULL
+        );
+        CREATE INDEX webhook_events_created ON webhook_events (created_at);
+        CREATE TABLE webhook_endpoints (
+            name            TEXT    PRIMARY KEY,
+            cursor_seq      INTEGER NOT NULL,
+            disabled_at     INTEGER,
+            disabled_reason TEXT
+        );
+        CREATE TABLE webhook_deliveries (
+            endpoint        TEXT    NOT NULL,
+            event_seq       INTEGER NOT NULL,
+            state           TEXT    NOT NULL DEFAULT 'pending',
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER,
+            last_attempt_at INTEGER,
+            last_status     INTEGER,
+            last_error      TEXT,
+            delivered_at    INTEGER,
+            PRIMARY KEY (endpoint, event_seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX webhook_deliveries_due ON webhook_deliveries (endpoint, next_attempt_at) WHERE state = 'pending';
+        CREATE INDEX webhook_deliveries_event ON webhook_deliveries (event_seq);
         """
 
     /// `smsledger_sends{state=…}` is scraped every few seconds; counting a ledger of millions of sends

@@ -31,6 +31,11 @@ public struct SQLiteLedgerOptions: Sendable, Hashable {
     /// that happens to hold the lock during a WAL checkpoint.
     public var busyTimeout: Duration
 
+    /// Append a webhook event for every new receipt, reply, quarantined body and settled send, in the
+    /// same transaction (see ``WebhookOutbox``). Off unless endpoints are configured, so a ledger
+    /// without webhooks writes exactly what it wrote before.
+    public var webhookEvents = false
+
     public init(synchronous: Synchronous = .full, busyTimeout: Duration = .seconds(5)) {
         self.synchronous = synchronous
         self.busyTimeout = busyTimeout

@@ -39,17 +39,20 @@ public struct TOMLEntry: Sendable, Equatable {
     }
 }
 
-/// One `[section]` and the entries under it. Entries before the first header land in a section
+/// One `[section]` (or one `[[section]]` element) and the entries under it. Entries before the first header land in a section
 /// named `""` so the schema can explain where they belong instead of the parser guessing.
 public struct TOMLSection: Sendable, Equatable {
     public var name: String
     public var line: Int
     public var entries: [TOMLEntry]
+    /// `[[name]]`: one element of an array of tables (the webhook endpoints); the name may repeat.
+    public var isArrayElement: Bool
 
-    public init(name: String, line: Int, entries: [TOMLEntry]) {
+    public init(name: String, line: Int, entries: [TOMLEntry], isArrayElement: Bool = false) {
         self.name = name
         self.line = line
         self.entries = entries
+        self.isArrayElement = isArrayElement
     }
 }
 

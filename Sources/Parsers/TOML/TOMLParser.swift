@@ -2,7 +2,7 @@
 ///
 /// We parse it ourselves because every error an operator sees must name the file, the key and the
 /// line, which the TOML libraries available here do not expose. Supported: comments, `[section]`
-/// headers, `key = value` with bare keys, basic and literal strings, integers, floats, booleans and
+/// headers, `[[section]]` headers (arrays of tables, each a section of its own), `key = value` with bare keys, basic and literal strings, integers, floats, booleans and
 /// arrays of scalars (on one line or several, trailing comma allowed). Everything else (inline tables,
 /// multi-line strings, dates, dotted names) is refused by name, so nobody wonders why it was ignored.
 ///
@@ -55,9 +55,8 @@ public struct TOMLParser {
     private mutating func parseHeader() throws(TOMLSyntaxError) {
         let headerLine = line
         index += 1
-        if peek() == .openBracket {
-            throw fail("arrays of tables ([[...]]) are not supported; use a plain [section]")
-        }
+        let isArrayElement = peek() == .openBracket
+        if isArrayElement { index += 1 }
         skipSpaces()
         let name = readBareKey()
         if name.isEmpty {
@@ -68,9 +67,21 @@ public struct TOMLParser {
         if peek() == .dot {
             throw fail("dotted section names like [\(name).x] are not supported; use a plain name such as [polling]")
         }
-        guard peek() == .closeBracket else { throw fail("expected ']' to close the section header") }
-        index += 1
+        guard peek() == .closeBracket, !isArrayElement || peek(offset: 1) == .closeBracket else {
+            throw fail(isArrayElement ? "expected ']]' to close the [[\(name)]] header" : "expected ']' to close the section header")
+        }
+        index += isArrayElement ? 2 : 1
         keyLines = [:]
+        if let existing = sections.firstIndex(where: { $0.name == name && $0.isArrayElement != isArrayElement }) {
+            current = existing
+            throw TOMLSyntaxError(line: headerLine, message: "[\(name)] and [[\(name)]] cannot both be used "
+                + "(first at line \(sections[existing].line)); [[\(name)]] repeats, [\(name)] does not")
+        }
+        if isArrayElement {
+            sections.append(TOMLSection(name: name, line: headerLine, entries: [], isArrayElement: true))
+            current = sections.count - 1
+            return
+        }
         if let existing = sections.firstIndex(where: { $0.name == name }) {
             current = existing
             keyLines = Dictionary(sections[existing].entries.map { ($0.key, $0.line) }, uniquingKeysWith: { a, _ in a })

@@ -5,7 +5,7 @@ enum SettingsCatalogue {
     static let sections: [(name: String, settings: [Setting])] = [
         ("alibaba", alibaba), ("queues", queues), ("polling", polling), ("store", store),
         ("compensation", compensation), ("http", http), ("alibaba_push", alibabaPush), ("telesign", telesign),
-        ("logging", logging), ("metrics", metrics),
+        ("logging", logging), ("metrics", metrics), ("webhook_delivery", webhookDelivery),
     ]
 
     static let all: [Setting] = sections.flatMap(\.settings)
@@ -23,6 +23,15 @@ public enum ExampleConfigText {
             for setting in settings {
                 lines += setting.help.map { $0.isEmpty ? "#" : "# " + $0 }
                 lines.append("# \(setting.key.name) = \(setting.exampleDefault)")
+            }
+        }
+        for (name, settings) in SettingsCatalogue.arraySections {
+            lines += ["", "# [[\(name)]]: one table per endpoint that receives events; none by default, and without", 
+                      "# one no events are written. An endpoint added later gets events from then on. Example:", "#",
+                      "#   [[\(name)]]"]
+            for setting in settings {
+                lines += setting.help.map { "#   # " + $0 }
+                lines.append("#   \(setting.name) = \(setting.example)")
             }
         }
         return lines.joined(separator: "\n") + "\n"

@@ -15,6 +15,7 @@ public struct SMSLedgerConfiguration: Sendable, Equatable {
     public var telesign = TeleSignSettings()
     public var logging = LoggingSettings()
     public var metrics = MetricsSettings()
+    public var webhooks = WebhookSettings()
 
     public init() {}
 }

@@ -8,7 +8,7 @@ struct ConfigurationBuilder {
     var reader: SettingsReader
     let environment: [String: String]
     var warnings: [String] = []
-    private var configuration = SMSLedgerConfiguration()
+    var configuration = SMSLedgerConfiguration()
 
     init(raw: RawSettings, environment: [String: String]) {
         reader = SettingsReader(raw: raw)
@@ -25,6 +25,7 @@ struct ConfigurationBuilder {
         buildTeleSign()
         buildLogging()
         buildMetrics()
+        buildWebhooks()
         return (configuration, warnings, reader.errors)
     }
 

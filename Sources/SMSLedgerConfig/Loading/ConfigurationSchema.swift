@@ -60,13 +60,21 @@ enum ConfigurationSchema {
 
     static let specs: [SettingSpec] = SettingsCatalogue.all.map(\.spec)
 
-    private static let byKey = Dictionary(specs.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+    /// `[[webhooks]]`: tables that repeat, one per element; their keys have no environment variable.
+    static let arraySections = SettingsCatalogue.arraySections.map(\.name)
+    static let arraySpecs: [SettingSpec] = SettingsCatalogue.arraySections.flatMap { section in
+        section.settings.map { $0.spec(section: section.name) }
+    }
+
+    private static let byKey = Dictionary((specs + arraySpecs).map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
     private static let byVariable = Dictionary(specs.map { ($0.key.environmentVariable, $0) },
                                                uniquingKeysWith: { first, _ in first })
 
     static func spec(for key: SettingKey) -> SettingSpec? { byKey[key] }
     static func spec(forEnvironmentVariable name: String) -> SettingSpec? { byVariable[name] }
-    static func keys(in section: String) -> [String] { specs.filter { $0.key.section == section }.map(\.key.name) }
+    static func keys(in section: String) -> [String] {
+        (specs + arraySpecs).filter { $0.key.section == section }.map(\.key.name)
+    }
 }
 
 /// Suggests the closest known name for a misspelt one, by edit distance.

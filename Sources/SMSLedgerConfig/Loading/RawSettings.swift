@@ -16,6 +16,8 @@ struct RawSettings: Sendable {
 
     private(set) var values: [SettingKey: RawSetting] = [:]
     private(set) var errors: [ConfigurationError] = []
+    /// The elements of each `[[name]]` table in file order, each with its own values and header line.
+    private(set) var arrayElements: [String: [(path: String, line: Int, settings: RawSettings)]] = [:]
 
     subscript(key: SettingKey) -> RawSetting? { values[key] }
 
@@ -23,12 +25,32 @@ struct RawSettings: Sendable {
         for section in document.sections {
             if section.name.isEmpty {
                 section.entries.forEach { reportOutsideSection($0, path: path) }
+            } else if ConfigurationSchema.arraySections.contains(section.name) {
+                absorbElement(section, path: path)
+            } else if section.isArrayElement {
+                errors.append(ConfigurationError(file: path, line: section.line, key: section.name, message:
+                    "[[\(section.name)]] at \(path):\(section.line) is not a repeating table; use [\(section.name)] if it is "
+                    + "a known section (repeating: " + ConfigurationSchema.arraySections.map { "[[\($0)]]" }.joined(separator: ", ") + ")"))
             } else if ConfigurationSchema.sections.contains(section.name) {
                 section.entries.forEach { absorb($0, in: section.name, path: path) }
             } else {
                 reportUnknownSection(section, path: path)
             }
         }
+    }
+
+    /// One `[[name]]` element: its keys are checked like a section's and kept apart from the others.
+    private mutating func absorbElement(_ section: TOMLSection, path: String) {
+        guard section.isArrayElement else {
+            errors.append(ConfigurationError(file: path, line: section.line, key: section.name, message:
+                "[\(section.name)] at \(path):\(section.line) must be written [[\(section.name)]], one table per entry"))
+            return
+        }
+        var element = RawSettings()
+        section.entries.forEach { element.absorb($0, in: section.name, path: path) }
+        errors += element.errors
+        element.errors = []
+        arrayElements[section.name, default: []].append((path, section.line, element))
     }
 
     private mutating func absorb(_ entry: TOMLEntry, in section: String, path: String) {

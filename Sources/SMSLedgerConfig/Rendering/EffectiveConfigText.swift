@@ -23,6 +23,16 @@ extension ConfigLoader {
                 }
             }
         }
+        for endpoint in configuration.webhooks.endpoints {
+            lines += ["", "[[webhooks]]"]
+            for setting in SettingsCatalogue.webhookEndpoint {
+                switch setting.show(endpoint) {
+                case .toml(let text): lines.append("\(setting.name) = \(text)")
+                case .notSet: lines.append("# \(setting.name): not set")
+                case .hidden: break
+                }
+            }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

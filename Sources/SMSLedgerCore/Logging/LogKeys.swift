@@ -52,6 +52,12 @@ public enum LogKeys {
     public static let prunedQuarantine = "pruned.quarantine"
     /// The longest write transaction of a prune pass, in milliseconds. Journal: `PRUNE_LONGEST_MS`.
     public static let pruneLongestMs = "prune.longest_ms"
+    /// The configured name of a webhook endpoint. Journal: `WEBHOOK_ENDPOINT`.
+    public static let webhookEndpoint = "webhook.endpoint"
+    /// A webhook event's id, the `webhook-id` header (`evt_123`). Journal: `WEBHOOK_ID`.
+    public static let webhookId = "webhook.id"
+    /// Which attempt of a delivery this was (1 for the first). Journal: `WEBHOOK_ATTEMPT`.
+    public static let webhookAttempt = "webhook.attempt"
 
     /// Every key above; tests check that each maps to a distinct journal field.
     public static let all: [String] = [
@@ -59,6 +65,7 @@ public enum LogKeys {
         mnsQueue, mnsMessageId, mnsDequeueCount, mnsReceiptHandle,
         error, errorKind, errorCode, storePath, httpPath, httpStatus, requestId, batchSize, poller,
         pushType, httpPeer, prunedSends, prunedReceipts, prunedReplies, prunedQuarantine, pruneLongestMs,
+        webhookEndpoint, webhookId, webhookAttempt,
     ]
 
     /// Keys whose values identify a person and are masked in logs by default.

@@ -43,6 +43,7 @@ public final class Daemon: Sendable {
         var pruner: Pruner?
         var logSettings: LogSettings
         var metricsService: MetricsService?
+        var webhooks: WebhookHealth?
         /// Why the last SIGHUP was refused; kept in `STATUS=` until a reload succeeds, so an
         /// operator who missed the journal line still sees that the file on disk is not in effect.
         var reloadRefusal: String?
@@ -104,8 +105,11 @@ public final class Daemon: Sendable {
         let metrics = configuration.metrics.enabled ? LedgerMetrics(registry: metricsRegistry) : nil
         let store: SQLiteLedgerStore
         do {
-            store = try SQLiteLedgerStore(at: configuration.store.path, options: SQLiteLedgerOptions(configuration.store),
-                                          observer: metrics)
+            var options = SQLiteLedgerOptions(configuration.store)
+            options.webhookEvents = !configuration.webhooks.endpoints.isEmpty
+            store = try SQLiteLedgerStore(at: configuration.store.path, options: options, observer: metrics)
+            // Before the pollers start, so a new endpoint's cursor is in place for their first event.
+            try await store.registerWebhookEndpoints(configuration.webhooks.endpoints.map(\.name))
         } catch {
             logger.critical("cannot open the ledger: \(error)", metadata: [LogKeys.storePath: "\(configuration.store.path)"])
             _ = notifier.status("cannot open the ledger at \(configuration.store.path): \(error)")
@@ -115,18 +119,20 @@ public final class Daemon: Sendable {
         let enabledQueues = [configuration.queues.smsReport, configuration.queues.smsUp].filter(\.enabled).count
         let transport = AsyncHTTPClientTransport(configuration: .init(connectionsPerHost: max(
             16, configuration.polling.pollersPerQueue * enabledQueues + configuration.compensation.concurrency + 4)))
+        let webhooks = WebhookTransport.make(configuration.webhooks)
         let code = await serve(configuration, logSettings: logSettings, store: store, transport: transport,
-                               signals: signals, metrics: metrics)
+                               webhooks: webhooks, signals: signals, metrics: metrics)
         await store.close()
         try? await transport.shutdown()
+        try? await webhooks?.shutdown()
         logger.info("stopped")
         return code
     }
 
     /// Builds the services for `configuration` and runs them as one group until it shuts down.
     private func serve(_ configuration: SMSLedgerConfiguration, logSettings: LogSettings, store: SQLiteLedgerStore,
-                       transport: AsyncHTTPClientTransport, signals: AsyncStream<DaemonSignal>,
-                       metrics: LedgerMetrics?) async -> Int32 {
+                       transport: AsyncHTTPClientTransport, webhooks: AsyncHTTPClientTransport?,
+                       signals: AsyncStream<DaemonSignal>, metrics: LedgerMetrics?) async -> Int32 {
         let runtime: PollingRuntime
         do {
             runtime = try PollingRuntime(configuration: configuration, store: store, transport: transport, logger: logger,
@@ -137,6 +143,8 @@ public final class Daemon: Sendable {
         }
         let listener = Self.makeListener(configuration, store: store, logger: logger, metrics: metrics)
         let pruner = Self.makePruner(configuration, store: store, logger: logger)
+        let dispatcher = webhooks.map { WebhookDispatcher(settings: configuration.webhooks, outbox: store, transport: $0,
+                                                          logger: logger) }
         let started = StartupBarrier(count: listener == nil ? 2 : 3)
         let bindFailure = FailureNote()
         let current: @Sendable () -> PollingRuntime? = { [self] in currentRuntime() }
@@ -144,7 +152,7 @@ public final class Daemon: Sendable {
                                                 started: started, bindFailure: bindFailure)
         state.withLock {
             $0 = RunState(configuration: configuration, runtime: runtime, listener: listener, pruner: pruner,
-                          logSettings: logSettings, metricsService: metricsService)
+                          logSettings: logSettings, metricsService: metricsService, webhooks: dispatcher?.health)
         }
         var services: [any Service] = []
         if let listener { services.append(ListenerService(listener: listener, started: started, bindFailure: bindFailure)) }
@@ -154,6 +162,7 @@ public final class Daemon: Sendable {
             CompensatorService(runtime: current),
         ]
         if let pruner { services.append(RetentionService(pruner: pruner)) }
+        if let dispatcher { services.append(WebhookDeliveryService(dispatcher: dispatcher)) }
         services += [
             SignalService(signals: signals) { [self] in await reload(store: store, transport: transport) },
             HeartbeatService(started: started, ready: { [self] in announceReady() }, beat: { [self] in await heartbeat() },
@@ -264,6 +273,9 @@ public final class Daemon: Sendable {
             || next.metrics.enabled != current.configuration.metrics.enabled || next.metrics.listen != current.configuration.metrics.listen {
             logger.warning("[http], [alibaba_push], [telesign] and [metrics] enabled/listen settings changed; they take effect at the next restart")
         }
+        if next.webhooks != current.configuration.webhooks {
+            logger.warning("[[webhooks]] and [webhook_delivery] settings changed; they take effect at the next restart")
+        }
         var runtime = current.runtime
         if PollingFingerprint(next) != current.runtime.fingerprint {
             do {
@@ -332,6 +344,7 @@ public final class Daemon: Sendable {
         if let listener = current.listener { line += " | " + listener.health.snapshot.statusFragment }
         if let silent = current.metricsService?.statusFragment { line = "QUEUE " + silent + " | " + line }
         if let pruner = current.pruner { line += " | " + pruner.snapshot.statusFragment }
+        if let webhooks = current.webhooks { line += " | " + webhooks.statusFragment }
         return (line, wedged.isEmpty)
     }
 }

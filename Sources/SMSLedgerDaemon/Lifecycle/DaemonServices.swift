@@ -5,7 +5,8 @@ import Synchronization
 
 // The daemon's long-running pieces as swift-service-lifecycle services. Each `run()` starts its
 // piece, waits for graceful shutdown and then stops it, so the ServiceGroup's reverse start order
-// is the shutdown order: heartbeat (STOPPING=1) → signals → pruner → compensator → pollers → metrics
+// is the shutdown order: heartbeat (STOPPING=1) → signals → webhook delivery
+// (Webhooks/WebhookDispatcher.swift) → pruner → compensator → pollers → metrics
 // (Metrics/MetricsService.swift) → listener. The store and the HTTP client outlive the group;
 // `Daemon.run` closes them after it returns.
 

@@ -56,6 +56,7 @@ extension SQLiteLedgerStore {
             6: ["DROP INDEX sends_undated"],
             5: ["DROP TRIGGER send_state_counts_insert", "DROP TRIGGER send_state_counts_update",
                 "DROP TRIGGER send_state_counts_delete", "DROP TABLE send_state_counts"],
+            4: ["DROP TABLE webhook_deliveries", "DROP TABLE webhook_endpoints", "DROP TABLE webhook_events"],
             3: ["DROP INDEX sends_sent_bucket", "CREATE INDEX sends_sent_at ON sends (sent_at)"],
             2: ["CREATE INDEX receipts_phone ON receipts (phone_number, received_at)"],
         ]

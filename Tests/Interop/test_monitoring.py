@@ -83,6 +83,11 @@ listen = "127.0.0.1:%d"
 [logging]
 level = "warning"
 format = "text"
+# Nothing listens on port 9: deliveries only fail, and the webhook metrics exist per endpoint.
+[[webhooks]]
+name = "orders"
+url = "http://127.0.0.1:9/hooks"
+secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 """ % (ACCESS_KEY_ID, ACCESS_KEY_SECRET, fresh.endpoint, fresh.endpoint, fresh.endpoint, ACCOUNT_UID,
        tmp_path / "ledger.sqlite", port))
     process = subprocess.Popen([os.environ["LEDGER_BIN"], "run", "--config", str(config)],

@@ -143,8 +143,9 @@ public final class Daemon: Sendable {
         }
         let listener = Self.makeListener(configuration, store: store, logger: logger, metrics: metrics)
         let pruner = Self.makePruner(configuration, store: store, logger: logger)
-        let dispatcher = webhooks.map { WebhookDispatcher(settings: configuration.webhooks, outbox: store, transport: $0,
-                                                          logger: logger) }
+        let dispatcher = webhooks.map { WebhookDispatcher(
+            settings: configuration.webhooks, outbox: store, transport: $0, logger: logger,
+            observer: metrics?.webhooks(endpoints: configuration.webhooks.endpoints.map(\.name))) }
         let started = StartupBarrier(count: listener == nil ? 2 : 3)
         let bindFailure = FailureNote()
         let current: @Sendable () -> PollingRuntime? = { [self] in currentRuntime() }

@@ -14,8 +14,7 @@ import Synchronization
 /// never computed per scrape.
 ///
 /// Extending it: add the name to ``MetricName``, a property (or a per-label factory like
-/// ``queue(_:channel:)``) here, and the call at the event. Webhook forwarding would add
-/// `smsledger_webhook_deliveries_total{endpoint,outcome}` and a lag histogram the same way.
+/// ``queue(_:channel:)``) here, and the call at the event, as ``WebhookMetrics`` does for webhooks.
 public final class LedgerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     let commitDuration: DurationHistogram

@@ -45,6 +45,12 @@ public enum MetricName {
     static var compensationSettled: MetricNameDescriptor { named("compensation_settled", "total", "Sends settled by a final row found by compensation.") }
     static var compensationClosed: MetricNameDescriptor { named("compensation_closed", "total", "Sends closed as unknown at the end of their window.") }
 
+    // Webhook forwarding (Metrics/WebhookMetrics.swift).
+    static var webhookDeliveries: MetricNameDescriptor { named("webhook_deliveries", "total",
+                                          "Webhook delivery attempts by endpoint and outcome (delivered, retry, dead, disabled).") }
+    static var webhookDeliveryLag: MetricNameDescriptor { named("webhook_delivery_lag", "seconds",
+                                           "From the event's commit to the endpoint's 2xx answer.") }
+
     // HTTP listener.
     static var callbacks: MetricNameDescriptor { named("callbacks", "total", "Callbacks and pushes by endpoint and outcome.") }
     static var httpRequests: MetricNameDescriptor { named("http_requests", "total", "Listener requests answered, by route and status class.") }

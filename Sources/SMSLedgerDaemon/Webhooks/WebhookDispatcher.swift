@@ -19,8 +19,9 @@ public final class WebhookDispatcher: Sendable {
     /// How often delivered events are pruned.
     static let pruneInterval: Duration = .seconds(600)
 
-    public init(settings: WebhookSettings, outbox: any WebhookOutbox, transport: any HTTPTransport, logger: Logger) {
-        let health = WebhookHealth(endpoints: settings.endpoints.map(\.name))
+    public init(settings: WebhookSettings, outbox: any WebhookOutbox, transport: any HTTPTransport, logger: Logger,
+                observer: (any WebhookDeliveryObserver)? = nil) {
+        let health = WebhookHealth(endpoints: settings.endpoints.map(\.name), observer: observer)
         let schedule = WebhookRetrySchedule(delays: settings.retrySchedule)
         workers = settings.endpoints.compactMap { endpoint in
             // The loader checked the secret; an endpoint without a usable key is skipped, loudly.

@@ -2,9 +2,16 @@ import Foundation
 import SMSLedgerCore
 import Synchronization
 
+/// Told of every delivery attempt's outcome: the metrics (``WebhookMetrics``), beside the health
+/// counts that `STATUS=` shows.
+public protocol WebhookDeliveryObserver: Sendable {
+    /// `lag` runs from the event's commit to this attempt's answer.
+    func attempted(endpoint: String, decision: WebhookDeliveryDecision, lag: Duration)
+}
+
 /// What the delivery worker has done, per endpoint, for `STATUS=` and tests. Every attempt's
-/// outcome passes through ``record(endpoint:result:decision:lag:)``, the one place to count
-/// deliveries, failures and lag (metrics can hook in there).
+/// outcome passes through ``record(endpoint:result:decision:lag:)``, the one place that counts
+/// deliveries, failures and lag, and tells the ``WebhookDeliveryObserver``.
 public final class WebhookHealth: Sendable {
     public struct Endpoint: Sendable, Equatable {
         public var delivered = 0
@@ -17,9 +24,11 @@ public final class WebhookHealth: Sendable {
     }
 
     private let state: Mutex<[(name: String, endpoint: Endpoint)]>
+    private let observer: (any WebhookDeliveryObserver)?
 
-    init(endpoints: [String]) {
+    init(endpoints: [String], observer: (any WebhookDeliveryObserver)? = nil) {
         state = Mutex(endpoints.map { ($0, Endpoint()) })
+        self.observer = observer
     }
 
     public var snapshot: [(name: String, endpoint: Endpoint)] { state.withLock { $0 } }
@@ -27,6 +36,7 @@ public final class WebhookHealth: Sendable {
     public func endpoint(_ name: String) -> Endpoint? { state.withLock { $0.first { $0.name == name }?.endpoint } }
 
     func record(endpoint name: String, result: WebhookAttemptResult, decision: WebhookDeliveryDecision, lag: Duration) {
+        observer?.attempted(endpoint: name, decision: decision, lag: lag)
         update(name) { s in
             switch decision {
             case .delivered:

@@ -22,6 +22,27 @@ struct MetricsFacadeTests {
         #expect(exposition.contains(#"smsledger_messages_quarantined_total{queue="SmsReport",channel="mns"} 1"#))
     }
 
+    @Test func webhookAttemptsAreCountedPerEndpointAndOutcomeThroughTheHealthRecord() {
+        let metrics = LedgerMetrics()
+        let health = WebhookHealth(endpoints: ["orders", "crm"], observer: metrics.webhooks(endpoints: ["orders", "crm"]))
+        let ok = WebhookAttemptResult.accepted(status: 204)
+        health.record(endpoint: "orders", result: ok, decision: .delivered, lag: .milliseconds(30))
+        health.record(endpoint: "orders", result: .rejected(status: 500), decision: .retry(after: .seconds(5)), lag: .seconds(1))
+        health.record(endpoint: "crm", result: .gone, decision: .disableEndpoint, lag: .seconds(1))
+        health.record(endpoint: "crm", result: .unreachable("timed out"), decision: .dead, lag: .seconds(9))
+        let exposition = text(metrics)
+        #expect(exposition.contains(#"smsledger_webhook_deliveries_total{endpoint="orders",outcome="delivered"} 1"#))
+        #expect(exposition.contains(#"smsledger_webhook_deliveries_total{endpoint="orders",outcome="retry"} 1"#))
+        #expect(exposition.contains(#"smsledger_webhook_deliveries_total{endpoint="orders",outcome="dead"} 0"#),
+                "made at start, so an idle outcome shows 0")
+        #expect(exposition.contains(#"smsledger_webhook_deliveries_total{endpoint="crm",outcome="disabled"} 1"#))
+        #expect(exposition.contains(#"smsledger_webhook_deliveries_total{endpoint="crm",outcome="dead"} 1"#))
+        #expect(exposition.contains(#"smsledger_webhook_delivery_lag_seconds_bucket{endpoint="orders",le="0.05"} 1"#))
+        #expect(exposition.contains(#"smsledger_webhook_delivery_lag_seconds_count{endpoint="crm"} 0"#),
+                "only deliveries have a lag")
+        #expect(health.endpoint("orders")?.delivered == 1, "the health counts are kept as before")
+    }
+
     @Test func groupCommitsAreHistogramsOfDurationAndSize() {
         let metrics = LedgerMetrics()
         metrics.committed(batches: 3, duration: .milliseconds(4))

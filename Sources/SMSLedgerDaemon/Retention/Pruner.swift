@@ -72,29 +72,47 @@ public final class Pruner: Sendable {
     /// Removes batches until one comes back empty (or the task is cancelled), then logs what went.
     @discardableResult
     public func pass() async -> PruneSummary {
-        var removed = PruneSummary()
-        var longest = Duration.zero
-        var failure: String?
-        var sizer = settings.batchSizer
+        let result = await Self.removeAll(settings.policy, from: store, now: clock, sizer: settings.batchSizer,
+                                          pause: settings.pause)
+        if let failure = result.failure { logger.error("pruning stopped for this pass: \(failure)") }
+        record(result.removed, longest: result.longest, failure: result.failure.map { "\($0)" })
+        return result.removed
+    }
+
+    /// What one run of ``removeAll(_:from:now:sizer:pause:)`` did.
+    public struct PassResult: Sendable {
+        public var removed = PruneSummary()
+        /// The longest batch, from the caller's side: how long a commit may have waited behind one.
+        public var longest: Duration = .zero
+        /// The error that ended the run early; what ``removed`` counts is gone all the same, since
+        /// each batch is its own transaction.
+        public var failure: (any Error)?
+    }
+
+    /// Batches sized by `sizer` until one comes back empty, a batch fails or the task is cancelled,
+    /// with `pause` between batches for the writer's commits. The daemon's passes and `smsledger
+    /// prune` both run this.
+    public static func removeAll(_ policy: RetentionPolicy, from store: any LedgerRetention, now: () -> Date,
+                                 sizer: PruneBatchSizer, pause: Duration) async -> PassResult {
+        var result = PassResult()
+        var sizer = sizer
         let clock = ContinuousClock()
         while !Task.isCancelled {
             let started = clock.now
             do {
-                let batch = try await store.pruneBatch(settings.policy, now: self.clock(), limit: sizer.size)
+                let batch = try await store.pruneBatch(policy, now: now(), limit: sizer.size)
                 let elapsed = clock.now - started
                 sizer.record(elapsed)
-                longest = max(longest, elapsed)
-                removed += batch
+                result.longest = max(result.longest, elapsed)
+                result.removed += batch
                 if batch.isEmpty { break }
             } catch {
-                failure = "\(error)"
-                logger.error("pruning stopped for this pass: \(error)")
+                result.failure = error
                 break
             }
-            try? await Task.sleep(for: settings.pause)
+            if pause > .zero { try? await Task.sleep(for: pause) }
         }
-        record(removed, longest: longest, failure: failure)
-        return removed
+        return result
     }
 
     private func record(_ removed: PruneSummary, longest: Duration, failure: String?) {

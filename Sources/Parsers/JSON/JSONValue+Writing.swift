@@ -39,7 +39,8 @@ extension JSONValue {
         }
     }
 
-    private static func write(string: String, into out: inout [UInt8]) {
+    /// Also used by ``JSONObjectWriter``, so both escape alike.
+    static func write(string: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in string.utf8 {
             switch byte {

@@ -97,10 +97,15 @@ public struct WebhookReplaySelection: Sendable, Hashable {
     public var events: Events
     /// `nil`: every registered endpoint.
     public var endpoint: String?
+    /// The event types each endpoint asks for (its `events` in the configuration): a replay never
+    /// sends an endpoint a type it did not subscribe to. An endpoint not named here gets every type
+    /// (the CLI run on a ledger file without a configuration).
+    public var eventTypes: [String: Set<WebhookEventType>]
 
-    public init(events: Events, endpoint: String?) {
+    public init(events: Events, endpoint: String?, eventTypes: [String: Set<WebhookEventType>] = [:]) {
         self.events = events
         self.endpoint = endpoint
+        self.eventTypes = eventTypes
     }
 }
 

@@ -39,7 +39,7 @@ enum OutboxSQL {
 
     /// One event by sequence (?1), or every event created at or after ?2.
     static let eventsToReplay = """
-        SELECT seq FROM webhook_events WHERE seq = ?1 OR created_at >= ?2 ORDER BY seq
+        SELECT seq, type FROM webhook_events WHERE seq = ?1 OR created_at >= ?2 ORDER BY seq
         """
 
     static let replayDelivery = """

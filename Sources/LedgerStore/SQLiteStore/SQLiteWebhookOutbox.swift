@@ -75,7 +75,7 @@ extension SQLiteLedgerStore: WebhookOutbox {
                 let endpoints = try Self.strings(OutboxSQL.endpointNames, connection).filter {
                     selection.endpoint == nil || selection.endpoint == $0
                 }
-                let sequences: [Int64] = try connection.withStatement(OutboxSQL.eventsToReplay) { statement in
+                let events: [(sequence: Int64, type: String)] = try connection.withStatement(OutboxSQL.eventsToReplay) { statement in
                     switch selection.events {
                     case .one(let sequence):
                         try statement.bind(sequence, at: 1)
@@ -84,13 +84,14 @@ extension SQLiteLedgerStore: WebhookOutbox {
                         try statement.bind(Int64(0), at: 1)
                         try statement.bind(time, at: 2)
                     }
-                    var found: [Int64] = []
-                    while try statement.step() { found.append(statement.int64(0)) }
+                    var found: [(sequence: Int64, type: String)] = []
+                    while try statement.step() { found.append((statement.int64(0), statement.string(1))) }
                     return found
                 }
                 var count = 0
                 for endpoint in endpoints {
-                    for sequence in sequences {
+                    let wanted = selection.eventTypes[endpoint].map { Set($0.map(\.rawValue)) }
+                    for (sequence, type) in events where wanted?.contains(type) ?? true {
                         try connection.withStatement(OutboxSQL.replayDelivery) { statement in
                             try statement.bind(endpoint, at: 1)
                             try statement.bind(sequence, at: 2)

@@ -95,7 +95,9 @@ struct DeliveriesReplayCommand: AsyncParsableCommand {
         abstract: "Send events again (same webhook-id), with a fresh retry schedule.",
         discussion: """
             Delivered, failing and dead deliveries alike become pending and due now; the running \
-            daemon picks them up within its poll interval. Events already pruned cannot be replayed.
+            daemon picks them up within its poll interval. Events already pruned cannot be replayed. \
+            Each endpoint gets only the event types its `events` names in the configuration (with \
+            --store and no readable --config: every type).
             """)
     @OptionGroup var location: LedgerLocation
     @Option(help: ArgumentHelp("One event, by its webhook-id (evt_123).", valueName: "id"))
@@ -121,12 +123,21 @@ struct DeliveriesReplayCommand: AsyncParsableCommand {
                 .since(try TimeArgument.parse(since ?? "", option: "--since"))
             }
             let store = try await location.openForWriting()
-            let count = try await store.replayWebhookEvents(WebhookReplaySelection(events: events, endpoint: endpoint),
-                                                            now: Date())
+            let selection = WebhookReplaySelection(events: events, endpoint: endpoint,
+                                                   eventTypes: try subscribedTypes())
+            let count = try await store.replayWebhookEvents(selection, now: Date())
             await store.close()
             FileOutput.write("\(count) deliveries queued again\n")
             if count == 0 { throw CLIError("nothing to replay: no such event, or no such endpoint", exitCode: 1) }
         }
+    }
+
+    /// Each configured endpoint's event types. Without `--store` the configuration names the ledger
+    /// and must load; with it, a configuration that is not there means no filter.
+    private func subscribedTypes() throws -> [String: Set<WebhookEventType>] {
+        guard location.store == nil || FileManager.default.fileExists(atPath: location.config) else { return [:] }
+        let configuration = try LedgerOptions.loadConfiguration(location.config)
+        return Dictionary(configuration.webhooks.endpoints.map { ($0.name, $0.events) }, uniquingKeysWith: { a, _ in a })
     }
 }
 

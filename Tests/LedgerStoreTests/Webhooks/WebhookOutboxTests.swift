@@ -183,6 +183,20 @@ struct WebhookOutboxTests {
         }
     }
 
+    @Test func replayGivesEachEndpointOnlyTheTypesItAskedFor() async throws {
+        try await withOutbox(endpoints: ["receipts", "all"]) { store in
+            _ = try await store.commit(Sample.batch(receipts: [Sample.receipt(bizId: "r")], replies: [Sample.reply()]))
+            let count = try await store.replayWebhookEvents(WebhookReplaySelection(
+                events: .since(Sample.at(0)), endpoint: nil, eventTypes: ["receipts": [.receipt]]), now: Sample.at(500))
+            let toReceipts = try await store.claimWebhookDeliveries(
+                endpoint: "receipts", types: [.receipt], now: Sample.at(500), leaseUntil: Sample.at(900), limit: 100)
+            #expect(Set(toReceipts.compactMap(\.type)) == [.receipt])
+            let toAll = try await claim(store, "all", at: 500)
+            #expect(Set(toAll.compactMap(\.type)).isSuperset(of: [.receipt, .reply]))
+            #expect(count == toReceipts.count + toAll.count)
+        }
+    }
+
     @Test func aDisabledEndpointClaimsNothingUntilEnabled() async throws {
         try await withOutbox { store in
             _ = try await store.commit(Sample.batch(replies: [Sample.reply()]))

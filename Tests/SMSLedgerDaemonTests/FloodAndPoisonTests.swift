@@ -12,16 +12,11 @@ struct FloodAndPoisonTests {
     @Test func everyGoodMessageIsStoredOnItsFirstDeliveryWhileTheListenerIsFloodedAndBatchesArePoisoned() async throws {
         // A visibility timeout far longer than the test: a message that had to come back could not
         // have left the queue by the end, so "all deleted" means "each handled at its first delivery".
-        let harness = try await DaemonHarness.make(pollers: 2, httpConfig: """
-            idle_timeout_seconds = 5
-            request_timeout_seconds = 1
-            max_connections = 200
-            """) { $0.visibilityTimeout = 120 }
-        let running = harness.startDaemon()
-        #expect(await eventually(within: .seconds(30)) { running.daemon.httpPort != nil })
-        let port = try #require(running.daemon.httpPort)
-        let idle = try await RawHTTP.offThread { try RawFlood(port: port, count: 150) }
-        let slow = try await RawHTTP.offThread { try RawFlood(port: port, count: 150) }
+        let harness = try await DaemonHarness.make(pollers: 2, httpConfig: ListenerFlood.httpConfig) {
+            $0.visibilityTimeout = 120
+        }
+        let flood = try await ListenerFlood.open(on: harness)
+        let (running, idle, slow) = (flood.running, flood.idle, flood.slow)
 
         harness.emulator.faults = EmulatorFaults(corruptBodyShare: 0.1)
         let count = 400

@@ -51,16 +51,9 @@ struct ListenerHardeningTests {
     /// admitted, 50 slow ones too, the other 100 refused; the admitted ones time out. The idle
     /// timeout (5 s) outlasts opening the flood even on a loaded machine, so the cap is reached.
     @Test func thePollersDrainTheQueueWhileTheListenerIsFlooded() async throws {
-        let harness = try await DaemonHarness.make(pollers: 2, httpConfig: """
-            idle_timeout_seconds = 5
-            request_timeout_seconds = 1
-            max_connections = 200
-            """)
-        let running = harness.startDaemon()
-        #expect(await eventually(within: .seconds(30)) { running.daemon.httpPort != nil })
-        let port = try #require(running.daemon.httpPort)
-        let idle = try await RawHTTP.offThread { try RawFlood(port: port, count: 150) }
-        let slow = try await RawHTTP.offThread { try RawFlood(port: port, count: 150) }
+        let harness = try await DaemonHarness.make(pollers: 2, httpConfig: ListenerFlood.httpConfig)
+        let flood = try await ListenerFlood.open(on: harness)
+        let (running, port, idle, slow) = (flood.running, flood.port, flood.idle, flood.slow)
         harness.emulator.enqueue(queue: harness.emulator.smsReportQueue, bodies: (0..<500).map { Bodies.report($0) })
         async let slowClosed = RawHTTP.offThread { slow.waitForClosures(timeout: 30, dribble: "GET /healthz HTTP/1.1\r\n") }
         let idleClosed = try await RawHTTP.offThread { idle.waitForClosures(timeout: 30) }

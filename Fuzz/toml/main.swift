@@ -79,9 +79,8 @@ private func isBareKey(_ key: String) -> Bool {
     !key.isEmpty && key.utf8.allSatisfy(\.isBareKeyCharacter)
 }
 
-/// Prints what went wrong with the input and traps, which libFuzzer reports as a crash and saves the
-/// input as an artifact.
+/// Reports through the targets' shared `fail` (stderr, unbuffered, so the message survives the trap),
+/// showing the text as the UTF-8 bytes the parser read.
 func fail(_ message: String, _ text: String) -> Never {
-    print("\nFUZZ FAILURE (toml): \(message)\ninput: \(String(text.prefix(512)).debugDescription)")
-    fatalError("toml fuzz check failed")
+    Array(text.utf8).withUnsafeBytes { fail("toml", message, $0) }
 }

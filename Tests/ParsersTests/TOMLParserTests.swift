@@ -118,6 +118,16 @@ struct TOMLParserTests {
         #expect(errors[1].message.contains("duplicate key 'store.path'"))
     }
 
+    /// Found by the toml fuzz target: the keys after a clashing `[s]` went on into `[[s]]` without
+    /// meeting its keys, so `k` was stored twice in one section.
+    @Test(arguments: ["[[s]]\nk=\"\"\n[s]\nk=\"\"", "[s]\nk=1\n[[s]]\nk=2\n"])
+    func keysAfterATableAndArrayClashAreStillCheckedForDuplicates(text: String) {
+        let (document, errors) = parse(text)
+        #expect(errors.map(\.line) == [3, 4])
+        #expect(errors.last?.message.contains("duplicate key 's.k'") == true, "\(errors)")
+        #expect(document.sections.filter { $0.name == "s" }.map { $0.entries.count } == [1])
+    }
+
     @Test func reportsEveryBrokenLineNotOnlyTheFirst() {
         let (document, errors) = parse("[s]\na = 'x\nb = {}\nc = 3\nd = [1,\n  oops,\n  2]\ne = 5\n")
         #expect(errors.map(\.line) == [2, 3, 6])

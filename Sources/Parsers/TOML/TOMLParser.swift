@@ -73,7 +73,9 @@ public struct TOMLParser {
         index += isArrayElement ? 2 : 1
         keyLines = [:]
         if let existing = sections.firstIndex(where: { $0.name == name && $0.isArrayElement != isArrayElement }) {
-            current = existing
+            // The keys that follow go on into the clashing section, so they must meet its existing
+            // keys: a repeated one is reported, never stored twice.
+            enter(existing)
             throw TOMLSyntaxError(line: headerLine, message: "[\(name)] and [[\(name)]] cannot both be used "
                 + "(first at line \(sections[existing].line)); [[\(name)]] repeats, [\(name)] does not")
         }
@@ -83,13 +85,18 @@ public struct TOMLParser {
             return
         }
         if let existing = sections.firstIndex(where: { $0.name == name }) {
-            current = existing
-            keyLines = Dictionary(sections[existing].entries.map { ($0.key, $0.line) }, uniquingKeysWith: { a, _ in a })
+            enter(existing)
             throw TOMLSyntaxError(line: headerLine, message:
                 "duplicate section [\(name)] (first at line \(sections[existing].line)); merge the two")
         }
         sections.append(TOMLSection(name: name, line: headerLine, entries: []))
         current = sections.count - 1
+    }
+
+    /// Makes an existing section the current one again, with the keys it already has.
+    private mutating func enter(_ existing: Int) {
+        current = existing
+        keyLines = Dictionary(sections[existing].entries.map { ($0.key, $0.line) }, uniquingKeysWith: { a, _ in a })
     }
 
     private mutating func parseKeyValue() throws(TOMLSyntaxError) {

@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The readers of untrusted bytes (JSON, the config's TOML subset, UTF-8): general-purpose, no
@@ -33,6 +34,12 @@ let package = Package(
         // The durable ledger: store protocol, SQLite implementation, migrations.
         .target(name: "LedgerStore", dependencies: [
             "SMSLedgerCore", "CSQLite", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // The ledger on PostgreSQL, for several daemons on several hosts sharing one ledger.
+        .target(name: "LedgerPostgres", dependencies: [
+            "SMSLedgerCore", "LedgerStore",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // Signing, the MNS / Dybaseapi / Dysmsapi clients and the token provider.
         .target(name: "AlibabaCloud", dependencies: [
@@ -82,7 +89,9 @@ let package = Package(
         .testTarget(name: "ParsersTests", dependencies: ["Parsers"]),
         .testTarget(name: "SMSLedgerCoreTests", dependencies: ["SMSLedgerCore", "Parsers"]),
         .testTarget(name: "SMSLedgerConfigTests", dependencies: ["SMSLedgerConfig"]),
-        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore"]),
+        .testTarget(name: "LedgerStoreTests", dependencies: [
+            "LedgerStore", "LedgerPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
         .testTarget(name: "AlibabaCloudTests", dependencies: ["AlibabaCloud", "AlicomEmulator", "Parsers"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "AlicomEmulatorTests", dependencies: ["AlicomEmulator", "AlibabaCloud", "HTTPServing", "RawHTTPClient"]),

@@ -45,6 +45,13 @@ public struct StoredReceipt: Sendable, Hashable {
     public var receipt: DeliveryReceipt
     public var mnsMessageId: String?
     public var receivedAt: Date
+
+    package init(id: Int64, receipt: DeliveryReceipt, mnsMessageId: String?, receivedAt: Date) {
+        self.id = id
+        self.receipt = receipt
+        self.mnsMessageId = mnsMessageId
+        self.receivedAt = receivedAt
+    }
 }
 
 /// A reply from a phone as stored.
@@ -53,6 +60,13 @@ public struct StoredReply: Sendable, Hashable {
     public var message: InboundMessage
     public var mnsMessageId: String?
     public var receivedAt: Date
+
+    package init(id: Int64, message: InboundMessage, mnsMessageId: String?, receivedAt: Date) {
+        self.id = id
+        self.message = message
+        self.mnsMessageId = mnsMessageId
+        self.receivedAt = receivedAt
+    }
 }
 
 /// A quarantined body with how often and when it was seen.
@@ -64,6 +78,15 @@ public struct StoredQuarantine: Sendable, Hashable {
     public var firstSeen: Date
     public var lastSeen: Date
     public var count: Int
+
+    package init(id: Int64, entry: QuarantineEntry, digest: String, firstSeen: Date, lastSeen: Date, count: Int) {
+        self.id = id
+        self.entry = entry
+        self.digest = digest
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.count = count
+    }
 }
 
 /// Identifies one send: unique per provider, send id and phone (phone absent for TeleSign).
@@ -101,6 +124,25 @@ public struct TrackedSend: Sendable, Hashable {
     public var lastCheckedAt: Date?
     /// Why compensation gave up on this send, when it did.
     public var closedReason: String?
+
+    package init(id: Int64, key: SendKey, outId: String?, sentAt: Date?, templateCode: String?, signName: String?,
+                 tracked: Bool, status: DeliveryStatus, providerCode: String?, lastReportAt: Date?,
+                 nextCheckAt: Date?, checkCount: Int, lastCheckedAt: Date?, closedReason: String?) {
+        self.id = id
+        self.key = key
+        self.outId = outId
+        self.sentAt = sentAt
+        self.templateCode = templateCode
+        self.signName = signName
+        self.tracked = tracked
+        self.status = status
+        self.providerCode = providerCode
+        self.lastReportAt = lastReportAt
+        self.nextCheckAt = nextCheckAt
+        self.checkCount = checkCount
+        self.lastCheckedAt = lastCheckedAt
+        self.closedReason = closedReason
+    }
 
     /// The send as a ``SendRecord``, e.g. for asking QuerySendDetails about it. `nil` for a send known
     /// only from a receipt that did not say when it was sent (tracked sends always have `sentAt`).

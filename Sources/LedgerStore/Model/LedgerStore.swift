@@ -30,6 +30,11 @@ public protocol LedgerStore: Sendable {
     /// Tracked sends that are not final and whose next check is at or before `now`, earliest first:
     /// the work list of the compensation job.
     func dueSends(now: Date, limit: Int) async throws -> [TrackedSend]
+    /// Like ``dueSends(now:limit:)``, but each send returned is claimed until `leaseUntil`: while the
+    /// claim holds, no other caller (another daemon on the same ledger) is given it, so no send is
+    /// queried by two daemons at once. ``markChecked(_:)`` ends the claim; a claim whose holder died
+    /// simply expires. A store only one process writes (SQLite) may return ``dueSends(now:limit:)``.
+    func claimDueSends(now: Date, limit: Int, leaseUntil: Date) async throws -> [TrackedSend]
     /// Records what the compensation job did about each send, in one transaction: schedule the next
     /// check, or give up and close the send as `unknown` with a reason. A send that became final in
     /// the meantime keeps its state; only the check bookkeeping is updated.
@@ -41,4 +46,12 @@ public protocol LedgerStore: Sendable {
     /// Finishes the operations already started, then releases the database. Later calls throw
     /// ``StoreError`` (``StoreError/Kind/unavailable``).
     func close() async
+}
+
+extension LedgerStore {
+    /// One daemon per ledger file (the daemon holds it), so nothing else can claim a send: the due
+    /// list itself is the claim.
+    public func claimDueSends(now: Date, limit: Int, leaseUntil: Date) async throws -> [TrackedSend] {
+        try await dueSends(now: now, limit: limit)
+    }
 }

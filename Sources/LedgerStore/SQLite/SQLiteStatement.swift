@@ -153,9 +153,9 @@ final class SQLiteStatement {
 }
 
 /// Times are stored as integer milliseconds since 1970-01-01 UTC: compact, sortable, indexable, and
-/// the same in every client (the CLI, `sqlite3`, a later PostgreSQL store).
-enum Millis {
-    static func from(_ date: Date) -> Int64 {
+/// the same in every client (the CLI, `sqlite3`, the PostgreSQL store).
+package enum Millis {
+    package static func from(_ date: Date) -> Int64 {
         let millis = (date.timeIntervalSince1970 * 1000).rounded()
         // Dates come from parsed provider input; an absurd one must not trap the conversion.
         guard millis.isFinite else { return 0 }
@@ -164,7 +164,7 @@ enum Millis {
         return Int64(millis)
     }
 
-    static func date(_ millis: Int64) -> Date {
+    package static func date(_ millis: Int64) -> Date {
         Date(timeIntervalSince1970: Double(millis) / 1000)
     }
 }

@@ -125,15 +125,10 @@ struct BatchWriter {
         return connection.changes == 1
     }
 
-    /// The ledger's merge rule: ``DeliveryStatus/accepts(_:)`` (a final state is never replaced, so
-    /// the first final report wins), plus one refinement for intermediate news: a non-final report
-    /// replaces a non-final state only when it is not older, so a stale report replayed late does not
-    /// undo a newer intermediate one.
+    /// The ledger's merge rule (``SendMerge/shouldMove(_:lastReportAt:to:reportedAt:)``).
     static func shouldMove(from current: SendRow, to next: DeliveryStatus, reportedAt: Date) -> Bool {
-        guard current.status.accepts(next) else { return false }
-        if next.isFinal { return true }
-        guard let last = current.lastReportAt else { return true }
-        return Millis.from(reportedAt) >= last
+        SendMerge.shouldMove(current.status, lastReportAt: current.lastReportAt, to: next,
+                             reportedAt: Millis.from(reportedAt))
     }
 
     // MARK: Sends
@@ -243,15 +238,7 @@ struct BatchWriter {
         }
     }
 
-    /// SHA-256 over the source, a zero byte, and the body: the same bytes from two sources are two
-    /// different problems and stay two rows.
-    static func digest(of entry: QuarantineEntry) -> [UInt8] {
-        var digest = SHA256()
-        digest.update(data: Array(entry.source.rawValue.utf8))
-        digest.update(data: [UInt8(0)])
-        digest.update(data: entry.rawBody)
-        return Array(digest.finalize())
-    }
+    static func digest(of entry: QuarantineEntry) -> [UInt8] { SendMerge.quarantineDigest(of: entry) }
 }
 
 /// The columns of a send row the writer needs to decide a merge.

@@ -26,7 +26,8 @@ extension Compensator {
         let startedAt = now()
         let due: [TrackedSend]
         do {
-            due = try await store.dueSends(now: startedAt, limit: settings.batchLimit)
+            due = try await store.claimDueSends(now: startedAt, limit: settings.batchLimit,
+                                                leaseUntil: startedAt.addingTimeInterval(settings.claimLease))
         } catch {
             logger.error("cannot read the sends that are due: \(error)")
             health.update { $0.lastFailure = "store: \(error)" }

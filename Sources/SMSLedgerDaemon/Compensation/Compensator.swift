@@ -12,7 +12,8 @@ import Synchronization
 /// Every decision (what is due, what to ask, how to read an answer, when to ask again, when to
 /// give up) is made by ``CompensationPlanner`` in SMSLedgerCore; this class only carries them out:
 ///
-/// 1. `dueSends(now:limit:)`: the head of the due index, at most ``CompensatorSettings/batchLimit``.
+/// 1. `claimDueSends(now:limit:leaseUntil:)`: the head of the due index, at most
+///    ``CompensatorSettings/batchLimit``, claimed so that daemons sharing a ledger never ask twice.
 /// 2. ``CompensationPlanner/plan(_:now:)``: lookups grouped by phone and Beijing send date, plus
 ///    closures for sends whose date left the window.
 /// 3. Lookups run at most ``CompensatorSettings/concurrency`` at a time, each page after a token

@@ -18,6 +18,12 @@ public struct CompensatorSettings: Sendable, Equatable {
     /// Decisions gathered before they are committed, so a long tick saves its progress as it goes.
     public var flushEvery: Int
 
+    /// How long the sends of one tick stay claimed, in seconds: daemons sharing a PostgreSQL ledger
+    /// skip each other's claims, and the claim of a daemon that died expires after this. Four times
+    /// what a full tick needs at the rate ceiling, and at least ten minutes, so a slow tick does not
+    /// lose its claims to another daemon half way (which would query a send twice).
+    public var claimLease: TimeInterval { max(600, Double(batchLimit) / maxQPS * 4) }
+
     public init(interval: Duration = .seconds(60), policy: CompensationPolicy = CompensationPolicy(),
                 maxQPS: Double = 20, concurrency: Int = 4, batchLimit: Int = 500,
                 paging: SendDetailsPaging = SendDetailsPaging(), flushEvery: Int = 100) {

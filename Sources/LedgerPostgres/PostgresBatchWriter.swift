@@ -1,0 +1,187 @@
+import Foundation
+import LedgerStore
+import Logging
+import PostgresNIO
+import SMSLedgerCore
+
+/// Writes one ``LedgerBatch`` on a connection inside a transaction: six statements at most, whatever
+/// the batch's size (``Recordset``).
+///
+/// Several daemons may commit the same news at the same moment (MNS redelivers to whoever asks). The
+/// unique keys decide who stores it: an `ON CONFLICT DO NOTHING` insert waits for the other
+/// transaction and then skips, so each receipt, reply and send row exists once, and only the daemon
+/// whose insert won applies a receipt to its send. Rows are inserted and locked in key order, so two
+/// daemons do not wait on each other in a cycle; when they still do (a deadlock), or when another
+/// daemon created a send this batch was about to create, the store retries the whole transaction.
+struct PostgresBatchWriter {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    /// Another daemon created a send row between this transaction's lock and its insert: the batch
+    /// must be merged again against that row.
+    struct LostSendRace: Error {}
+
+    func write(_ batch: LedgerBatch) async throws -> CommitSummary {
+        var summary = CommitSummary()
+        let newReceipts = try await insertReceipts(batch.receipts, into: &summary)
+        if !batch.sends.isEmpty || !newReceipts.isEmpty {
+            try await mergeSends(batch, newReceipts: newReceipts, into: &summary)
+        }
+        try await insertReplies(batch.replies, into: &summary)
+        try await upsertQuarantine(batch.quarantine, into: &summary)
+        return summary
+    }
+
+    // MARK: Receipts
+
+    /// Inserts the batch's receipts and returns the ones that are new, in batch order.
+    private func insertReceipts(_ items: [Received<DeliveryReceipt>],
+                                into summary: inout CommitSummary) async throws -> [Received<DeliveryReceipt>] {
+        guard !items.isEmpty else { return [] }
+        var seen = Set<String>()
+        let unique = items.filter { seen.insert($0.event.dedupeKey).inserted }
+        let sql = """
+            INSERT INTO receipts (dedupe_key, provider, source, biz_id, out_id, phone_number, state, is_final,
+                retryable, provider_code, provider_text, sent_at, reported_at, sms_size, raw_body, mns_message_id,
+                received_at)
+            SELECT dedupe_key, provider, source, biz_id, out_id, phone_number, state, is_final, retryable,
+                provider_code, provider_text, sent_at, reported_at, sms_size, decode(raw_body, 'base64'),
+                mns_message_id, received_at
+            FROM \(PostgresRows.receiptRecordset.from("$1")) ORDER BY dedupe_key
+            ON CONFLICT (dedupe_key) DO NOTHING
+            RETURNING dedupe_key
+            """
+        let inserted = try await values(sql, try Recordset.encode(unique.map(PostgresRows.ReceiptRow.init)))
+        summary.receipts.new = inserted.count
+        summary.receipts.duplicate = items.count - inserted.count
+        let stored = Set(inserted)
+        return unique.filter { stored.contains($0.event.dedupeKey) }
+    }
+
+    // MARK: Sends
+
+    private func mergeSends(_ batch: LedgerBatch, newReceipts: [Received<DeliveryReceipt>],
+                            into summary: inout CommitSummary) async throws {
+        var merger = SendMerger(stored: try await lockSends(batch, newReceipts: newReceipts))
+        for send in batch.sends {
+            merger.track(send, firstCheckDelay: batch.firstCheckDelay)
+                ? (summary.sends.new += 1) : (summary.sends.duplicate += 1)
+        }
+        for item in newReceipts {
+            switch merger.apply(item.event, receivedAt: item.receivedAt) {
+            case .createdOrphan: summary.orphanReceipts += 1
+            case .updated: summary.sendsUpdated += 1
+            case .unchanged: break
+            }
+        }
+        try await insertSends(merger.inserts)
+        try await updateSends(merger.updates)
+    }
+
+    /// Every stored row of the batch's send ids, locked until the commit, in id order.
+    private func lockSends(_ batch: LedgerBatch, newReceipts: [Received<DeliveryReceipt>]) async throws -> [SendState] {
+        struct Key: Hashable, Encodable { let provider: String; let biz_id: String }
+        let keys = Set(batch.sends.map { Key(provider: $0.provider.rawValue, biz_id: $0.bizId) }
+            + newReceipts.map { Key(provider: $0.event.provider.rawValue, biz_id: $0.event.bizId) })
+        let sql = """
+            SELECT \(PostgresRows.sendStateColumns) FROM sends
+            WHERE (provider, biz_id) IN (SELECT provider, biz_id FROM jsonb_to_recordset($1::jsonb) AS k(provider text, biz_id text))
+            ORDER BY id FOR UPDATE
+            """
+        let rows = try await connection.query(try query(sql, Recordset.encode(Array(keys))), logger: logger)
+        var stored: [SendState] = []
+        for try await row in rows { stored.append(try PostgresRows.sendState(row)) }
+        return stored
+    }
+
+    private func insertSends(_ rows: [SendState]) async throws {
+        guard !rows.isEmpty else { return }
+        let sql = """
+            INSERT INTO sends (provider, biz_id, phone_number, out_id, sent_at, template_code, sign_name, tracked,
+                state, is_final, retryable, provider_code, last_report_at, next_check_at)
+            SELECT provider, biz_id, phone_number, out_id, sent_at, template_code, sign_name, tracked,
+                state, is_final, retryable, provider_code, last_report_at, next_check_at
+            FROM \(PostgresRows.sendRecordset.from("$1")) ORDER BY provider, biz_id, phone_number
+            ON CONFLICT (provider, biz_id, phone_number) DO NOTHING
+            RETURNING id
+            """
+        let inserted = try await values(sql, try Recordset.encode(rows), as: Int64.self)
+        guard inserted.count == rows.count else { throw LostSendRace() }
+    }
+
+    private func updateSends(_ rows: [SendState]) async throws {
+        guard !rows.isEmpty else { return }
+        let sql = """
+            UPDATE sends s SET phone_number = r.phone_number, out_id = r.out_id, sent_at = r.sent_at,
+                template_code = r.template_code, sign_name = r.sign_name, tracked = r.tracked, state = r.state,
+                is_final = r.is_final, retryable = r.retryable, provider_code = r.provider_code,
+                last_report_at = r.last_report_at, next_check_at = r.next_check_at
+            FROM \(PostgresRows.sendRecordset.from("$1")) WHERE s.id = r.id
+            """
+        try await connection.query(try query(sql, Recordset.encode(rows)), logger: logger)
+    }
+
+    // MARK: Replies and quarantine
+
+    private func insertReplies(_ items: [Received<InboundMessage>], into summary: inout CommitSummary) async throws {
+        guard !items.isEmpty else { return }
+        let sql = """
+            INSERT INTO replies (dedupe_key, phone_number, content, sent_at, dest_code, sequence_id, sign_name,
+                raw_body, mns_message_id, received_at)
+            SELECT dedupe_key, phone_number, content, sent_at, dest_code, sequence_id, sign_name,
+                decode(raw_body, 'base64'), mns_message_id, received_at
+            FROM \(PostgresRows.replyRecordset.from("$1")) ORDER BY dedupe_key
+            ON CONFLICT (dedupe_key) DO NOTHING
+            RETURNING dedupe_key
+            """
+        let inserted = try await values(sql, try Recordset.encode(items.map(PostgresRows.ReplyRow.init)))
+        summary.replies.new = inserted.count
+        summary.replies.duplicate = items.count - inserted.count
+    }
+
+    /// The same body twice in one batch is one row with count 2, as if committed one after the other:
+    /// an upsert may not touch a row twice in one statement, so repeats are folded first.
+    private func upsertQuarantine(_ items: [Received<QuarantineEntry>], into summary: inout CommitSummary) async throws {
+        guard !items.isEmpty else { return }
+        var folded: [String: PostgresRows.QuarantineRow] = [:]
+        var order: [String] = []
+        for item in items {
+            let row = PostgresRows.QuarantineRow(item)
+            if let earlier = folded[row.sha256] {
+                folded[row.sha256] = earlier.folding(row)
+            } else {
+                folded[row.sha256] = row
+                order.append(row.sha256)
+            }
+        }
+        let sql = """
+            INSERT INTO quarantine (source, raw_body, sha256, reason, context, first_seen, last_seen, count)
+            SELECT source, decode(raw_body, 'base64'), decode(sha256, 'hex'), reason, context, first_seen,
+                last_seen, count
+            FROM \(PostgresRows.quarantineRecordset.from("$1")) ORDER BY sha256
+            ON CONFLICT (sha256) DO UPDATE SET count = quarantine.count + excluded.count,
+                last_seen = greatest(quarantine.last_seen, excluded.last_seen)
+            RETURNING xmax = 0
+            """
+        let created = try await values(sql, try Recordset.encode(order.compactMap { folded[$0] }), as: Bool.self)
+        summary.quarantine.new = created.filter { $0 }.count
+        summary.quarantine.duplicate = items.count - summary.quarantine.new
+    }
+
+    // MARK: Running
+
+    private func query(_ sql: String, _ json: String) throws -> PostgresQuery {
+        var binds = PostgresBindings(capacity: 1)
+        binds.append(json)
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
+    }
+
+    /// Runs `sql` with one recordset bind and returns its single result column.
+    private func values<Column: PostgresDecodable>(_ sql: String, _ json: String,
+                                                   as type: Column.Type = String.self) async throws -> [Column] {
+        let rows = try await connection.query(try query(sql, json), logger: logger)
+        var result: [Column] = []
+        for try await row in rows { result.append(try row.decode(Column.self)) }
+        return result
+    }
+}

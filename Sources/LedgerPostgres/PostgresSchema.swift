@@ -1,0 +1,159 @@
+import LedgerStore
+import Logging
+import PostgresNIO
+
+/// The ledger's tables on PostgreSQL and how a database gets from any older version to the current.
+///
+/// The shapes follow the SQLite ledger (LedgerSchema) column for column, so the two backends read
+/// back the same values: times are epoch milliseconds in `bigint`, booleans are `boolean`, bodies
+/// `bytea`. The versions are PostgreSQL's own and are recorded in `smsledger_schema`.
+///
+/// Several daemons may start at the same moment against a new database: every migration runs in
+/// one transaction that first takes a transaction-level advisory lock, so one daemon migrates and
+/// the others wait, then find the work done. DDL is transactional in PostgreSQL, so a daemon killed
+/// half way leaves the previous version behind, never half of the next one.
+enum PostgresSchema {
+    struct Migration: Sendable {
+        let version: Int
+        let summary: String
+        /// One statement each: the extended query protocol runs one statement per query.
+        let statements: [String]
+    }
+
+    /// 'SMSL', the same tag the SQLite ledger keeps in `application_id`: the key of the advisory lock
+    /// that serialises migrations across daemons.
+    static let migrationLock: Int64 = 0x534D_534C
+
+    static let migrations: [Migration] = [
+        Migration(version: 1, summary: "receipts, sends with claims, replies, quarantine", statements: version1),
+    ]
+
+    static var latestVersion: Int { migrations.last?.version ?? 0 }
+
+    /// Brings the database to ``latestVersion``; a no-op when it is there. Refuses a database written
+    /// by a newer build.
+    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
+            try await connection.query("""
+                CREATE TABLE IF NOT EXISTS smsledger_schema (
+                    version    integer     PRIMARY KEY,
+                    summary    text        NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                )
+                """, logger: logger)
+            let current = try await version(connection, logger: logger)
+            for migration in migrations where migration.version > current {
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("""
+                    INSERT INTO smsledger_schema (version, summary) VALUES (\(migration.version), \(migration.summary))
+                    """, logger: logger)
+                logger.info("ledger schema migrated to \(migration.version): \(migration.summary)")
+            }
+        }
+    }
+
+    /// The version recorded in the database (0 for an empty one), refusing a newer build's ledger.
+    static func version(_ connection: PostgresConnection, logger: Logger) async throws -> Int {
+        let rows = try await connection.query("SELECT coalesce(max(version), 0) FROM smsledger_schema", logger: logger)
+        var version = 0
+        for try await row in rows { version = try row.decode(Int.self) }
+        guard version <= latestVersion else {
+            throw StoreError(.incompatible, code: 0, message: "ledger schema \(version) on PostgreSQL was written by "
+                + "a newer SMSLedger; this build knows up to \(latestVersion)")
+        }
+        return version
+    }
+
+    private static let version1 = [
+        """
+        CREATE TABLE receipts (
+            id             bigint   GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            dedupe_key     text     NOT NULL UNIQUE,
+            provider       text     NOT NULL,
+            source         text     NOT NULL,
+            biz_id         text     NOT NULL,
+            out_id         text,
+            phone_number   text,
+            state          text     NOT NULL,
+            is_final       boolean  NOT NULL,
+            retryable      boolean,
+            provider_code  text     NOT NULL,
+            provider_text  text,
+            sent_at        bigint,
+            reported_at    bigint,
+            sms_size       integer,
+            raw_body       bytea    NOT NULL,
+            mns_message_id text,
+            received_at    bigint   NOT NULL
+        )
+        """,
+        "CREATE INDEX receipts_biz_id ON receipts (biz_id)",
+        "CREATE INDEX receipts_out_id ON receipts (out_id) WHERE out_id IS NOT NULL",
+        "CREATE INDEX receipts_received_at ON receipts (received_at)",
+        // phone_number is '' when absent so that the UNIQUE constraint also holds for TeleSign sends.
+        // claimed_until: the compensator's lease (claimDueSends); NULL or past means unclaimed.
+        """
+        CREATE TABLE sends (
+            id              bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            provider        text    NOT NULL,
+            biz_id          text    NOT NULL,
+            phone_number    text    NOT NULL DEFAULT '',
+            out_id          text,
+            sent_at         bigint,
+            template_code   text,
+            sign_name       text,
+            tracked         boolean NOT NULL DEFAULT false,
+            state           text    NOT NULL DEFAULT 'pending',
+            is_final        boolean NOT NULL DEFAULT false,
+            retryable       boolean,
+            provider_code   text,
+            last_report_at  bigint,
+            next_check_at   bigint,
+            check_count     integer NOT NULL DEFAULT 0,
+            last_checked_at bigint,
+            closed_reason   text,
+            claimed_until   bigint,
+            UNIQUE (provider, biz_id, phone_number)
+        )
+        """,
+        "CREATE INDEX sends_due ON sends (next_check_at) WHERE NOT is_final AND tracked",
+        "CREATE INDEX sends_biz_id ON sends (biz_id)",
+        "CREATE INDEX sends_phone ON sends (phone_number, sent_at)",
+        "CREATE INDEX sends_out_id ON sends (out_id) WHERE out_id IS NOT NULL",
+        "CREATE INDEX sends_sent_at ON sends (sent_at)",
+        """
+        CREATE TABLE replies (
+            id             bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            dedupe_key     text    NOT NULL UNIQUE,
+            phone_number   text    NOT NULL,
+            content        text    NOT NULL,
+            sent_at        bigint  NOT NULL,
+            dest_code      text    NOT NULL,
+            sequence_id    text    NOT NULL,
+            sign_name      text,
+            raw_body       bytea   NOT NULL,
+            mns_message_id text,
+            received_at    bigint  NOT NULL
+        )
+        """,
+        "CREATE INDEX replies_phone ON replies (phone_number, received_at)",
+        "CREATE INDEX replies_received_at ON replies (received_at)",
+        """
+        CREATE TABLE quarantine (
+            id         bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            source     text    NOT NULL,
+            raw_body   bytea   NOT NULL,
+            sha256     bytea   NOT NULL UNIQUE,
+            reason     text    NOT NULL,
+            context    text,
+            first_seen bigint  NOT NULL,
+            last_seen  bigint  NOT NULL,
+            count      integer NOT NULL DEFAULT 1
+        )
+        """,
+        "CREATE INDEX quarantine_last_seen ON quarantine (last_seen)",
+    ]
+}

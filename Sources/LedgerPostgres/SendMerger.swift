@@ -1,0 +1,146 @@
+import Foundation
+import LedgerStore
+import SMSLedgerCore
+
+/// A send row as the PostgreSQL writer holds it while it merges one batch.
+struct SendState: Sendable, Hashable, Codable {
+    /// `nil` until the row exists in the database: the merger created it for this batch.
+    var id: Int64?
+    var provider: String
+    var bizId: String
+    /// '' when the send has no phone (TeleSign), as in the table.
+    var phoneNumber: String
+    var outId: String?
+    var sentAt: Int64?
+    var templateCode: String?
+    var signName: String?
+    var tracked: Bool
+    var state: String
+    var isFinal: Bool
+    var retryable: Bool?
+    var providerCode: String?
+    var lastReportAt: Int64?
+    var nextCheckAt: Int64?
+
+    /// An unrecognised state (written by a newer build) reads as a non-final `unknown`, which any new
+    /// report may replace, as in the SQLite writer.
+    var status: DeliveryStatus {
+        let known = DeliveryState(rawValue: state)
+        return DeliveryStatus(state: known ?? .unknown, isFinal: known != nil && isFinal)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, provider, bizId = "biz_id", phoneNumber = "phone_number", outId = "out_id", sentAt = "sent_at"
+        case templateCode = "template_code", signName = "sign_name", tracked, state, isFinal = "is_final"
+        case retryable, providerCode = "provider_code", lastReportAt = "last_report_at"
+        case nextCheckAt = "next_check_at"
+    }
+}
+
+/// The PostgreSQL writer's send merge, as a pure state machine over the rows of one batch.
+///
+/// The SQLite writer merges row by row with a statement each; over a network that is a round trip per
+/// message. Here the writer locks every stored row the batch can touch (all rows of its send ids, so
+/// a phoneless receipt can find its send under any phone), this type applies the batch to them in
+/// memory with exactly the SQLite writer's rules, and the writer stores the result with one insert
+/// and one update. Tested without a database (SendMergerTests); the conformance suite checks that
+/// both backends agree.
+struct SendMerger {
+    private(set) var rows: [SendState]
+    /// Whether each row of ``rows`` changed (new rows are written whatever this says).
+    private var changed: [Bool]
+
+    enum Effect: Equatable { case createdOrphan, updated, unchanged }
+
+    init(stored: [SendState]) {
+        rows = stored
+        changed = Array(repeating: false, count: stored.count)
+    }
+
+    /// Rows created by this batch, in the order they were created.
+    var inserts: [SendState] { rows.filter { $0.id == nil } }
+    /// Stored rows this batch changed.
+    var updates: [SendState] { rows.indices.filter { rows[$0].id != nil && changed[$0] }.map { rows[$0] } }
+
+    /// Records `send` as tracked. Returns `true` when it was not tracked before (absent, or known only
+    /// from receipts); a send tracked already only gains the fields it lacked.
+    mutating func track(_ send: SendRecord, firstCheckDelay: TimeInterval) -> Bool {
+        let key = SendKey(provider: send.provider, bizId: send.bizId, phoneNumber: send.phoneNumber)
+        let phone = key.phoneNumber ?? ""
+        let firstCheck = Millis.from(send.sentAt.addingTimeInterval(max(0, firstCheckDelay)))
+        let sentAt = Millis.from(send.sentAt)
+        let found = find(key.provider.rawValue, key.bizId, phone)
+            ?? (phone.isEmpty ? nil : find(key.provider.rawValue, key.bizId, ""))
+        guard let index = found else {
+            append(SendState(id: nil, provider: key.provider.rawValue, bizId: key.bizId, phoneNumber: phone,
+                             outId: send.outId, sentAt: sentAt, templateCode: send.templateCode,
+                             signName: send.signName, tracked: true, state: DeliveryState.pending.rawValue,
+                             isFinal: false, retryable: nil, providerCode: nil, lastReportAt: nil,
+                             nextCheckAt: firstCheck))
+            return true
+        }
+        // Either the exact row, or an orphan created by a receipt without a phone (TeleSign), which
+        // takes this send's phone now. A row known only from receipts takes the sender's own facts.
+        var row = rows[index]
+        let wasTracked = row.tracked
+        row.phoneNumber = phone
+        row.outId = wasTracked ? (row.outId ?? send.outId) : (send.outId ?? row.outId)
+        row.sentAt = wasTracked ? (row.sentAt ?? sentAt) : sentAt
+        row.templateCode = row.templateCode ?? send.templateCode
+        row.signName = row.signName ?? send.signName
+        if !wasTracked { row.nextCheckAt = row.isFinal ? nil : firstCheck }
+        row.tracked = true
+        update(index, row)
+        return !wasTracked
+    }
+
+    /// Moves the receipt's send by the merge rule, creating it untracked when it is not known yet
+    /// (the receipt is never dropped for lack of a send).
+    mutating func apply(_ receipt: DeliveryReceipt, receivedAt: Date) -> Effect {
+        let key = SendKey(provider: receipt.provider, bizId: receipt.bizId, phoneNumber: receipt.phoneNumber)
+        let provider = key.provider.rawValue
+        let reportedAt = Millis.from(receipt.reportedAt ?? receivedAt)
+        var found = find(provider, key.bizId, key.phoneNumber ?? "")
+        if found == nil, key.phoneNumber == nil {
+            // A receipt without a phone belongs to the send id's only row, if it has only one; several
+            // (one send id to many phones) are ambiguous and get a phoneless orphan of their own.
+            let candidates = rows.indices.filter { rows[$0].provider == provider && rows[$0].bizId == key.bizId }
+            if candidates.count == 1 { found = candidates[0] }
+        }
+        guard let index = found else {
+            append(SendState(id: nil, provider: provider, bizId: key.bizId, phoneNumber: key.phoneNumber ?? "",
+                             outId: receipt.outId, sentAt: receipt.sentAt.map(Millis.from), templateCode: nil,
+                             signName: nil, tracked: false, state: receipt.status.state.rawValue,
+                             isFinal: receipt.status.isFinal, retryable: receipt.status.retryable,
+                             providerCode: receipt.providerCode, lastReportAt: reportedAt, nextCheckAt: nil))
+            return .createdOrphan
+        }
+        var row = rows[index]
+        guard SendMerge.shouldMove(row.status, lastReportAt: row.lastReportAt, to: receipt.status,
+                                   reportedAt: reportedAt) else { return .unchanged }
+        row.state = receipt.status.state.rawValue
+        row.isFinal = receipt.status.isFinal
+        row.retryable = receipt.status.retryable
+        row.providerCode = receipt.providerCode
+        row.lastReportAt = reportedAt
+        if receipt.status.isFinal { row.nextCheckAt = nil }
+        row.outId = row.outId ?? receipt.outId
+        row.sentAt = row.sentAt ?? receipt.sentAt.map(Millis.from)
+        update(index, row)
+        return .updated
+    }
+
+    private func find(_ provider: String, _ bizId: String, _ phone: String) -> Int? {
+        rows.firstIndex { $0.provider == provider && $0.bizId == bizId && $0.phoneNumber == phone }
+    }
+
+    private mutating func append(_ row: SendState) {
+        rows.append(row)
+        changed.append(true)
+    }
+
+    private mutating func update(_ index: Int, _ row: SendState) {
+        if row != rows[index] { changed[index] = true }
+        rows[index] = row
+    }
+}

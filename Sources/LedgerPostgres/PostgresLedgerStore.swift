@@ -38,14 +38,36 @@ public final class PostgresLedgerStore: LedgerStore {
         self.options = options
         self.client = client
         self.logger = logger
-        self.running = Task { await client.run() }
+        // The schema is migrated on a connection of its own before the pool starts: an unreachable
+        // server or a wrong password is one clear error within the connect timeout, where the pool
+        // would keep retrying in the background and leave the caller waiting.
         do {
-            try await PostgresSchema.migrate(client, logger: logger)
+            let connection = try await PostgresConnection.connect(
+                configuration: try Self.connectionConfiguration(options), id: 0, logger: logger)
+            do {
+                try await PostgresSchema.migrate(connection, logger: logger)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try? await connection.close()
         } catch {
-            running.cancel()
-            await running.value
             throw PostgresStoreError.wrap(error, during: "opening \(options.redactedURL)")
         }
+        self.running = Task { await client.run() }
+    }
+
+    private static func connectionConfiguration(_ options: PostgresLedgerOptions) throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS = switch options.tls {
+        case .disable: .disable
+        case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: options.host, port: options.port, username: options.username, password: options.password,
+            database: options.database, tls: tls)
+        configuration.options.connectTimeout = .seconds(10)
+        return configuration
     }
 
     private static func tls(_ mode: PostgresLedgerOptions.TLSMode) -> PostgresClient.Configuration.TLS {

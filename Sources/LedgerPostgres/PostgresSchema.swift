@@ -32,8 +32,8 @@ enum PostgresSchema {
 
     /// Brings the database to ``latestVersion``; a no-op when it is there. Refuses a database written
     /// by a newer build.
-    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
-        try await client.withTransaction(logger: logger) { connection in
+    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
             try await connection.query("""
                 CREATE TABLE IF NOT EXISTS smsledger_schema (

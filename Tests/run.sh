@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # System packages the build and the tests need (a fresh Debian 12 lacks the -dev ones).
 export DEBIAN_FRONTEND=noninteractive
-packages=(libsqlite3-dev libsystemd-dev pkg-config systemd sqlite3 python3 python3-venv)
+packages=(libsqlite3-dev libsystemd-dev pkg-config systemd sqlite3 python3 python3-venv postgresql)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -46,8 +46,22 @@ run_swift_tests() {
 # the backtracer's time limit and is cut off before it says anything useful.
 export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-threads=crashed}"
 
+# The PostgreSQL ledger's suites need a server: a throwaway cluster on loopback, removed on exit.
+pg_dir="$(mktemp -d /tmp/smsledger-pg.XXXXXX)"
+trap 'Tests/System/postgres-cluster.sh stop "$pg_dir"' EXIT
+pg_port=55432
+while (exec 3<>"/dev/tcp/127.0.0.1/$pg_port") 2>/dev/null; do pg_port=$((pg_port + 1)); done
+echo "== PostgreSQL: a private cluster on 127.0.0.1:$pg_port"
+SMSLEDGER_TEST_POSTGRES_URL="$(Tests/System/postgres-cluster.sh start "$pg_dir" "$pg_port")"
+export SMSLEDGER_TEST_POSTGRES_URL
+
 echo "== swift test (TZ=UTC)"
 TZ=UTC run_swift_tests .build/swift-test.log swift test --skip-build
+# A suite that is skipped cannot fail: make sure the PostgreSQL ones really ran.
+for suite in "PostgreSQL ledger store conformance" "PostgreSQL ledger shared by several daemons"; do
+    grep -q "Suite \"$suite\" passed" .build/swift-test.log \
+        || { echo "tests: the suite \"$suite\" did not run and pass" >&2; exit 1; }
+done
 
 echo "== time-zone sensitive tests again under TZ=America/Los_Angeles"
 TZ=America/Los_Angeles run_swift_tests .build/swift-test-la.log \

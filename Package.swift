@@ -71,7 +71,7 @@ let package = Package(
         ]),
         // The services: queue pollers, compensator, HTTP listener, reload and shutdown.
         .target(name: "SMSLedgerDaemon", dependencies: [
-            "SMSLedgerCore", "SMSLedgerConfig", "LedgerStore", "AlibabaCloud", "HTTPServing", "Systemd", "Parsers",
+            "SMSLedgerCore", "SMSLedgerConfig", "LedgerStore", "LedgerPostgres", "AlibabaCloud", "HTTPServing", "Systemd", "Parsers",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "SMSLedgerCoreTests", dependencies: ["SMSLedgerCore", "Parsers"]),
         .testTarget(name: "SMSLedgerConfigTests", dependencies: ["SMSLedgerConfig"]),
         .testTarget(name: "LedgerStoreTests", dependencies: [
-            "LedgerStore", "LedgerPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
+            "LedgerStore", "LedgerPostgres", "SMSLedgerConfig", .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .testTarget(name: "AlibabaCloudTests", dependencies: ["AlibabaCloud", "AlicomEmulator", "Parsers"],
                     resources: [.copy("Fixtures")]),

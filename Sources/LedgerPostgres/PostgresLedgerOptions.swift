@@ -1,10 +1,5 @@
-import Foundation
-
-/// Where the shared ledger lives and how to reach it: `[store] backend = "postgresql"` in the config.
-///
-/// The connection is given as a URL (`postgresql://user@host:port/database?sslmode=require`) so that
-/// an operator can paste what `psql` and every other PostgreSQL tool accept; the password comes
-/// separately, from the config's secret sources, so the URL itself can sit in a world-readable file.
+/// Where the shared ledger lives and how to reach it, as the store needs it. The config's
+/// `PostgresSettings` (SMSLedgerConfig) reads it from `[store]`; the daemon hands it over.
 public struct PostgresLedgerOptions: Sendable, Hashable {
     public enum TLSMode: String, Sendable, Hashable, CaseIterable {
         /// Plain TCP. For loopback or a private network only.
@@ -21,8 +16,8 @@ public struct PostgresLedgerOptions: Sendable, Hashable {
     public var password: String?
     public var database: String
     public var tls: TLSMode
-    /// Connections the daemon may hold open at once. Commits are one transaction per batch on one
-    /// connection; readers, the compensator and the webhook worker take others.
+    /// Connections the store may hold open at once. A commit is one transaction on one connection;
+    /// readers, the compensator and the pruner take others.
     public var poolSize: Int
 
     public init(host: String = "127.0.0.1", port: Int = 5432, username: String = "smsledger",
@@ -37,49 +32,9 @@ public struct PostgresLedgerOptions: Sendable, Hashable {
         self.poolSize = max(1, poolSize)
     }
 
-    /// Reads `postgresql://[user[:password]@]host[:port][/database][?sslmode=disable|prefer|require]`
-    /// (`postgres://` too). A password in the URL is accepted for tests and one-off CLI use; the
-    /// config refuses it so that secrets stay in the secret sources. Throws a message naming the part
-    /// that is wrong.
-    public init(url text: String, poolSize: Int = 8) throws(PostgresURLError) {
-        guard let components = URLComponents(string: text),
-              let scheme = components.scheme?.lowercased() else {
-            throw PostgresURLError("'\(text)' is not a URL; expected postgresql://user@host:port/database")
-        }
-        guard scheme == "postgresql" || scheme == "postgres" else {
-            throw PostgresURLError("the URL's scheme is '\(scheme)'; expected postgresql://")
-        }
-        guard let host = components.host, !host.isEmpty else {
-            throw PostgresURLError("the URL names no host; expected postgresql://user@host:port/database")
-        }
-        let database = String(components.path.drop(while: { $0 == "/" }))
-        guard !database.contains("/") else {
-            throw PostgresURLError("the URL's path '\(components.path)' is not one database name")
-        }
-        var tls = TLSMode.prefer
-        for item in components.queryItems ?? [] {
-            guard item.name == "sslmode" else {
-                throw PostgresURLError("the URL parameter '\(item.name)' is not supported (only sslmode)")
-            }
-            guard let mode = item.value.flatMap(TLSMode.init(rawValue:)) else {
-                throw PostgresURLError("sslmode '\(item.value ?? "")' is not one of "
-                    + TLSMode.allCases.map(\.rawValue).joined(separator: ", "))
-            }
-            tls = mode
-        }
-        self.init(host: host, port: components.port ?? 5432, username: components.user ?? "smsledger",
-                  password: components.password, database: database.isEmpty ? "smsledger" : database,
-                  tls: tls, poolSize: poolSize)
-    }
-
-    /// The URL without its password, for logs and `STATUS=`.
+    /// Where the store connects, without the password: for logs and errors.
     public var redactedURL: String {
-        "postgresql://\(username)@\(host):\(port)/\(database)?sslmode=\(tls.rawValue)"
+        let host = self.host.contains(":") ? "[\(self.host)]" : self.host
+        return "postgresql://\(username)@\(host):\(port)/\(database)?sslmode=\(tls.rawValue)"
     }
-}
-
-/// A connection URL that cannot be used, with what is wrong with it.
-public struct PostgresURLError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var description: String
-    init(_ description: String) { self.description = description }
 }

@@ -18,6 +18,7 @@ public final class PostgresLedgerStore: LedgerStore {
     public let options: PostgresLedgerOptions
     let client: PostgresClient
     let logger: Logger
+    private let observer: (any CommitObserver)?
     private let running: Task<Void, Never>
     private let state = Mutex(State())
 
@@ -28,7 +29,8 @@ public final class PostgresLedgerStore: LedgerStore {
 
     /// Connects, migrates the schema (one daemon at a time, under an advisory lock) and returns the
     /// store. Throws a ``StoreError`` when the server cannot be reached or the schema is newer.
-    public init(options: PostgresLedgerOptions, logger: Logger = Logger(label: "smsledger.ledger.postgresql")) async throws {
+    public init(options: PostgresLedgerOptions, logger: Logger = Logger(label: "smsledger.ledger.postgresql"),
+                observer: (any CommitObserver)? = nil) async throws {
         var configuration = PostgresClient.Configuration(
             host: options.host, port: options.port, username: options.username, password: options.password,
             database: options.database, tls: Self.tls(options.tls))
@@ -38,6 +40,7 @@ public final class PostgresLedgerStore: LedgerStore {
         self.options = options
         self.client = client
         self.logger = logger
+        self.observer = observer
         // The schema is migrated on a connection of its own before the pool starts: an unreachable
         // server or a wrong password is one clear error within the connect timeout, where the pool
         // would keep retrying in the background and leave the caller waiting.
@@ -82,8 +85,16 @@ public final class PostgresLedgerStore: LedgerStore {
 
     public func commit(_ batch: LedgerBatch) async throws -> CommitSummary {
         guard !batch.isEmpty else { return CommitSummary() }
-        return try await transaction("commit") { connection, logger in
-            try await PostgresBatchWriter(connection: connection, logger: logger).write(batch)
+        let started = ContinuousClock.now
+        do {
+            let summary = try await transaction("commit") { connection, logger in
+                try await PostgresBatchWriter(connection: connection, logger: logger).write(batch)
+            }
+            observer?.committed(batches: 1, duration: ContinuousClock.now - started)
+            return summary
+        } catch {
+            observer?.commitFailed(batches: 1)
+            throw error
         }
     }
 

@@ -124,6 +124,8 @@ enum PostgresSchema {
         "CREATE INDEX sends_phone ON sends (phone_number, sent_at)",
         "CREATE INDEX sends_out_id ON sends (out_id) WHERE out_id IS NOT NULL",
         "CREATE INDEX sends_sent_at ON sends (sent_at)",
+        // Retention ages a send without a send time by its last report (as the SQLite ledger's schema 6).
+        "CREATE INDEX sends_undated ON sends (last_report_at) WHERE sent_at IS NULL",
         """
         CREATE TABLE replies (
             id             bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

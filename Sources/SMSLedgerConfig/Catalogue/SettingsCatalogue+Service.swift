@@ -26,7 +26,32 @@ extension SettingsCatalogue {
         ]),
     ]
 
-    static let store: [Setting] = [
+    static let store: [Setting] = storeBackend + storePassword + storeFiles
+
+    private static let storeBackend: [Setting] = [
+        .choice("store", "backend", \.store.backend, help: [
+            "Where the ledger lives: \"sqlite\" (one file on this host, the default) or \"postgresql\" (a server",
+            "that daemons on several hosts share; README, \"Several hosts\").",
+        ]),
+        .custom("store", "url", .string, example: "\"postgresql://smsledger@db.internal:5432/smsledger?sslmode=require\"", help: [
+            "For backend = \"postgresql\": the server as a URL, without the password (sslmode disable|prefer|require).",
+        ]) { config in
+            config.store.backend == .postgresql ? .text(config.store.postgres.url) : .notSet
+        },
+        .integer("store", "pool_size", 1...100, \.store.postgres.poolSize, help: [
+            "For backend = \"postgresql\": connections one daemon may hold open (1...100).",
+        ]),
+    ]
+
+    private static let storePassword: [Setting] = Setting.secret("store", "password", \.store.postgres.password,
+                                                                 credential: "store-password", help: [
+        ["The PostgreSQL password, inline (warned about)."],
+        ["A file holding only the PostgreSQL password; refused unless chmod 600."],
+        ["The name of an environment variable holding the PostgreSQL password."],
+        ["The systemd credential (LoadCredential=) holding the PostgreSQL password."],
+    ])
+
+    private static let storeFiles: [Setting] = [
         .custom("store", "path", .string, help: [
             "The SQLite ledger file; its directory must be writable by the service user (StateDirectory=smsledger).",
         ]) { .text($0.store.path) },

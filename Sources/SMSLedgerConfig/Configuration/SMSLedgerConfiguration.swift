@@ -91,9 +91,12 @@ public enum StoreSynchronous: String, Sendable, CaseIterable {
     case off, normal, full, extra
 }
 
-/// `[store]`: the SQLite ledger.
+/// `[store]`: the ledger, in SQLite (one host) or PostgreSQL (several hosts sharing it).
 public struct StoreSettings: Sendable, Equatable {
-    /// As written; a relative path is relative to the working directory.
+    public var backend = StoreBackend.sqlite
+    /// The server, for `backend = "postgresql"`.
+    public var postgres = PostgresSettings()
+    /// The SQLite file. As written; a relative path is relative to the working directory.
     public var path = "/var/lib/smsledger/ledger.sqlite"
     public var synchronous = StoreSynchronous.full
     public var busyTimeout: Duration = .milliseconds(5000)

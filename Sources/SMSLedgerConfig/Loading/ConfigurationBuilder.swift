@@ -94,6 +94,30 @@ struct ConfigurationBuilder {
         if let path = reader.string(pathKey) {
             if path.isEmpty { reader.report(pathKey, "the ledger path must not be empty") } else { configuration.store.path = path }
         }
+        let urlKey = SettingKey("store", "url")
+        let url = reader.string(urlKey)
+        if let url {
+            do {
+                let (server, password) = try PostgresSettings.parse(url: url)
+                if password != nil {
+                    reader.report(urlKey, "the URL carries a password; put it in store.password_file, store.password_env "
+                        + "or the systemd credential 'store-password' instead")
+                }
+                configuration.store.postgres.host = server.host
+                configuration.store.postgres.port = server.port
+                configuration.store.postgres.username = server.username
+                configuration.store.postgres.database = server.database
+                configuration.store.postgres.tls = server.tls
+            } catch {
+                reader.report(urlKey, error.description)
+            }
+        }
+        configuration.store.postgres.password = secret(SecretFamily(section: "store", base: "password",
+                                                                     defaultCredential: "store-password"))
+        if configuration.store.backend == .postgresql, url == nil {
+            reader.report(SettingKey("store", "backend"), "backend = \"postgresql\" needs store.url "
+                + "(postgresql://user@host:port/database)")
+        }
     }
 
     private mutating func buildHTTP() {

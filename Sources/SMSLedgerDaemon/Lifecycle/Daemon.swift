@@ -103,16 +103,13 @@ public final class Daemon: Sendable {
         loaded.warnings.forEach { logger.warning("\($0)") }
 
         let metrics = configuration.metrics.enabled ? LedgerMetrics(registry: metricsRegistry) : nil
-        let store: SQLiteLedgerStore
+        let store: any LedgerStore
+        let location = LedgerOpening.location(configuration.store)
         do {
-            var options = SQLiteLedgerOptions(configuration.store)
-            options.webhookEvents = !configuration.webhooks.endpoints.isEmpty
-            store = try SQLiteLedgerStore(at: configuration.store.path, options: options, observer: metrics)
-            // Before the pollers start, so a new endpoint's cursor is in place for their first event.
-            try await store.registerWebhookEndpoints(configuration.webhooks.endpoints.map(\.name))
+            store = try await LedgerOpening.open(configuration.store, webhooks: configuration.webhooks, observer: metrics)
         } catch {
-            logger.critical("cannot open the ledger: \(error)", metadata: [LogKeys.storePath: "\(configuration.store.path)"])
-            _ = notifier.status("cannot open the ledger at \(configuration.store.path): \(error)")
+            logger.critical("cannot open the ledger: \(error)", metadata: [LogKeys.storePath: "\(location)"])
+            _ = notifier.status("cannot open the ledger at \(location): \(error)")
             return ExitCode.storeUnavailable
         }
         // Each long poll holds a connection for its whole wait: size the pool so pollers never queue.
@@ -130,7 +127,7 @@ public final class Daemon: Sendable {
     }
 
     /// Builds the services for `configuration` and runs them as one group until it shuts down.
-    private func serve(_ configuration: SMSLedgerConfiguration, logSettings: LogSettings, store: SQLiteLedgerStore,
+    private func serve(_ configuration: SMSLedgerConfiguration, logSettings: LogSettings, store: any LedgerStore,
                        transport: AsyncHTTPClientTransport, webhooks: AsyncHTTPClientTransport?,
                        signals: AsyncStream<DaemonSignal>, metrics: LedgerMetrics?) async -> Int32 {
         let runtime: PollingRuntime
@@ -142,10 +139,11 @@ public final class Daemon: Sendable {
             return ExitCode.configuration
         }
         let listener = Self.makeListener(configuration, store: store, logger: logger, metrics: metrics)
-        let pruner = Self.makePruner(configuration, store: store, logger: logger)
-        let dispatcher = webhooks.map { WebhookDispatcher(
-            settings: configuration.webhooks, outbox: store, transport: $0, logger: logger,
-            observer: metrics?.webhooks(endpoints: configuration.webhooks.endpoints.map(\.name))) }
+        let pruner = (store as? any LedgerRetention).flatMap { Self.makePruner(configuration, store: $0, logger: logger) }
+        let outbox = store as? any WebhookOutbox
+        let dispatcher = webhooks.flatMap { transport in outbox.map { WebhookDispatcher(
+            settings: configuration.webhooks, outbox: $0, transport: transport, logger: logger,
+            observer: metrics?.webhooks(endpoints: configuration.webhooks.endpoints.map(\.name))) } }
         let started = StartupBarrier(count: listener == nil ? 2 : 3)
         let bindFailure = FailureNote()
         let current: @Sendable () -> PollingRuntime? = { [self] in currentRuntime() }
@@ -196,7 +194,7 @@ public final class Daemon: Sendable {
 
     private func announceReady() {
         guard let current = state.withLock({ $0 }) else { return }
-        logger.info("ready", metadata: [LogKeys.storePath: "\(current.configuration.store.path)",
+        logger.info("ready", metadata: [LogKeys.storePath: "\(LedgerOpening.location(current.configuration.store))",
                                         "pollers": "\(current.runtime.pollers.count)"])
         _ = notifier.ready()
     }

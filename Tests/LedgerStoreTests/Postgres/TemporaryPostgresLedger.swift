@@ -3,6 +3,7 @@ import LedgerPostgres
 import LedgerStore
 import Logging
 import PostgresNIO
+import SMSLedgerConfig
 import Testing
 
 /// A throwaway database per test on the server that `Tests/run.sh` starts (a private cluster on
@@ -16,9 +17,9 @@ enum TemporaryPostgresLedger {
 
     /// The server's options with `database` in place of the URL's.
     static func options(database: String, poolSize: Int = 4) throws -> PostgresLedgerOptions {
-        var options = try PostgresLedgerOptions(url: serverURL ?? "", poolSize: poolSize)
-        options.database = database
-        return options
+        let (server, password) = try PostgresSettings.parse(url: serverURL ?? "")
+        return PostgresLedgerOptions(host: server.host, port: server.port, username: server.username, password: password,
+                                     database: database, tls: .disable, poolSize: poolSize)
     }
 
     /// Creates an empty database with a name of its own and returns that name.
@@ -46,7 +47,7 @@ enum TemporaryPostgresLedger {
 
     /// Runs one statement on the server's own database, outside any store.
     static func admin(_ sql: String) async throws {
-        let options = try PostgresLedgerOptions(url: serverURL ?? "")
+        let options = try self.options(database: "postgres")
         let configuration = PostgresConnection.Configuration(
             host: options.host, port: options.port, username: options.username, password: options.password,
             database: options.database, tls: .disable)

@@ -42,9 +42,9 @@ struct RetentionPolicyTests {
     }
 }
 
-/// `pruneBatch` and `pruneCandidates` on SQLite: what goes, what stays, in bounded batches.
-@Suite("SQLite ledger: retention")
-struct SQLiteRetentionTests {
+/// `pruneBatch` and `pruneCandidates` on every backend: what goes, what stays, in bounded batches.
+@Suite("Ledger retention")
+struct LedgerRetentionTests {
     static let day: TimeInterval = 86_400
     /// 100 days after `Sample.t0`; ages below are days before it.
     static let now = Sample.at(100 * day)
@@ -55,9 +55,8 @@ struct SQLiteRetentionTests {
     /// quarantined bodies at known ages. Expected to go: settled-20d (2 receipts), open-40d,
     /// undated-20d (1 receipt), reply-20d, quarantine-20d. To stay: settled-5d (1 receipt),
     /// open-20d (inside the 30-day window), reply-5d, quarantine-5d.
-    private func ledger() async throws -> (TemporaryLedger, SQLiteLedgerStore) {
-        let ledger = try TemporaryLedger()
-        let store = try ledger.open()
+    private func ledger(_ backend: Backend) async throws -> any LedgerStore & LedgerRetention {
+        let store = try await backend.open()
         let sends = [("settled-20d", 20.0), ("settled-5d", 5), ("open-20d", 20), ("open-40d", 40)]
         _ = try await store.commit(Sample.batch(sends: sends.map { Sample.send(bizId: $0.0, sentAt: Self.age($0.1)) }))
         _ = try await store.commit(Sample.batch(receipts: [
@@ -74,12 +73,12 @@ struct SQLiteRetentionTests {
                                                     quarantine: [Sample.quarantine("body \(days)")],
                                                     receivedAt: Self.age(days)))
         }
-        return (ledger, store)
+        return store
     }
 
-    @Test func oldSettledSendsGoWithTheirReceiptsAndOpenSendsInsideTheWindowStay() async throws {
-        let (ledger, store) = try await ledger()
-        defer { ledger.remove() }
+    @Test(arguments: Backend.available)
+    func oldSettledSendsGoWithTheirReceiptsAndOpenSendsInsideTheWindowStay(_ backend: Backend) async throws {
+        let store = try await ledger(backend)
         var removed = PruneSummary()
         while true {
             let batch = try await store.pruneBatch(Self.policy, now: Self.now, limit: 100)
@@ -92,22 +91,22 @@ struct SQLiteRetentionTests {
         #expect(try await store.receipts(LedgerQuery(limit: 100)).map(\.receipt.bizId) == ["settled-5d"])
         #expect(try await store.replies(LedgerQuery(limit: 100)).map(\.message.sequenceId) == ["r5"])
         #expect(try await store.quarantine(LedgerQuery(limit: 100)).count == 1)
-        await store.close()
+        await backend.discard(store)
     }
 
-    @Test func aDryRunCountsExactlyWhatPruningRemovesAndChangesNothing() async throws {
-        let (ledger, store) = try await ledger()
-        defer { ledger.remove() }
+    @Test(arguments: Backend.available)
+    func aDryRunCountsExactlyWhatPruningRemovesAndChangesNothing(_ backend: Backend) async throws {
+        let store = try await ledger(backend)
         let before = try await store.counts()
         let would = try await store.pruneCandidates(Self.policy, now: Self.now)
         #expect(try await store.counts() == before)
         #expect(would == PruneSummary(sends: 3, receipts: 3, replies: 1, quarantine: 1))
-        await store.close()
+        await backend.discard(store)
     }
 
-    @Test func eachBatchRemovesAtMostItsLimitOfEachKind() async throws {
-        let (ledger, store) = try await ledger()
-        defer { ledger.remove() }
+    @Test(arguments: Backend.available)
+    func eachBatchRemovesAtMostItsLimitOfEachKind(_ backend: Backend) async throws {
+        let store = try await ledger(backend)
         var batches: [PruneSummary] = []
         while true {
             let batch = try await store.pruneBatch(Self.policy, now: Self.now, limit: 1)
@@ -117,17 +116,21 @@ struct SQLiteRetentionTests {
         #expect(batches.count == 3, "three sends, one per batch")
         #expect(batches.allSatisfy { $0.sends <= 1 && $0.replies <= 1 && $0.quarantine <= 1 })
         #expect(batches.reduce(PruneSummary(), +) == PruneSummary(sends: 3, receipts: 3, replies: 1, quarantine: 1))
-        await store.close()
+        await backend.discard(store)
     }
 
-    @Test func zeroRetentionRemovesNothing() async throws {
-        let (ledger, store) = try await ledger()
-        defer { ledger.remove() }
+    @Test(arguments: Backend.available)
+    func zeroRetentionRemovesNothing(_ backend: Backend) async throws {
+        let store = try await ledger(backend)
         #expect(try await store.pruneBatch(RetentionPolicy(retentionDays: 0), now: Self.now, limit: 100).isEmpty)
         #expect(try await store.counts().sends == 5)
-        await store.close()
+        await backend.discard(store)
     }
+}
 
+/// `pruneBatch` on SQLite only: how it reads the file.
+@Suite("SQLite ledger: retention")
+struct SQLiteRetentionTests {
     /// The selections walk time indexes, so a batch costs the same in a ledger of any size.
     @Test func theSelectionsUseTheTimeIndexes() async throws {
         let ledger = try TemporaryLedger()

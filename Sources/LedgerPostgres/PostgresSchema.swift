@@ -26,6 +26,7 @@ enum PostgresSchema {
 
     static let migrations: [Migration] = [
         Migration(version: 1, summary: "receipts, sends with claims, replies, quarantine", statements: version1),
+        Migration(version: 2, summary: "sends counted by state as they are written", statements: version2),
     ]
 
     static var latestVersion: Int { migrations.last?.version ?? 0 }
@@ -157,5 +158,48 @@ enum PostgresSchema {
         )
         """,
         "CREATE INDEX quarantine_last_seen ON quarantine (last_seen)",
+    ]
+
+    /// `smsledger_sends{state=…}` is scraped every few seconds; counting millions of sends each time
+    /// would be a full scan. Triggers keep the counts as sends are written, as in the SQLite ledger
+    /// (its schema 5), but spread over 16 shards picked by the writing backend's process id: with one
+    /// row per state, every daemon's every commit would queue behind the others' on that row. A read
+    /// sums the shards.
+    private static let version2 = [
+        """
+        CREATE TABLE send_state_counts (
+            state text    NOT NULL,
+            shard integer NOT NULL,
+            count bigint  NOT NULL,
+            PRIMARY KEY (state, shard)
+        )
+        """,
+        "INSERT INTO send_state_counts (state, shard, count) SELECT state, 0, count(*) FROM sends GROUP BY state",
+        """
+        CREATE FUNCTION send_state_counts_track() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP IN ('UPDATE', 'DELETE') THEN
+                UPDATE send_state_counts SET count = count - 1 WHERE state = OLD.state AND shard = pg_backend_pid() % 16;
+                IF NOT FOUND THEN
+                    INSERT INTO send_state_counts (state, shard, count) VALUES (OLD.state, pg_backend_pid() % 16, -1)
+                        ON CONFLICT (state, shard) DO UPDATE SET count = send_state_counts.count - 1;
+                END IF;
+            END IF;
+            IF TG_OP IN ('UPDATE', 'INSERT') THEN
+                INSERT INTO send_state_counts (state, shard, count) VALUES (NEW.state, pg_backend_pid() % 16, 1)
+                    ON CONFLICT (state, shard) DO UPDATE SET count = send_state_counts.count + 1;
+            END IF;
+            RETURN NULL;
+        END
+        $$
+        """,
+        """
+        CREATE TRIGGER send_state_counts_insert_delete AFTER INSERT OR DELETE ON sends
+            FOR EACH ROW EXECUTE FUNCTION send_state_counts_track()
+        """,
+        """
+        CREATE TRIGGER send_state_counts_update AFTER UPDATE OF state ON sends
+            FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state) EXECUTE FUNCTION send_state_counts_track()
+        """,
     ]
 }

@@ -38,3 +38,60 @@ struct PostgresSettingsTests {
         }
     }
 }
+
+@Suite("[store] backend = \"postgresql\"")
+struct PostgresStoreConfigTests {
+    @Test("url, pool size and the password from the environment reach the configuration")
+    func fullSetup() throws {
+        let config = try load("""
+            [store]
+            backend = "postgresql"
+            url = "postgresql://ledger@db.internal:6543/sms?sslmode=require"
+            pool_size = 12
+            password_env = "LEDGER_DB_PASSWORD"
+            """, environment: ["LEDGER_DB_PASSWORD": "s3cret"]).configuration
+        #expect(config.store.backend == .postgresql)
+        #expect(config.store.postgres.url == "postgresql://ledger@db.internal:6543/sms?sslmode=require")
+        #expect(config.store.postgres.poolSize == 12)
+        #expect(config.store.postgres.password?.reveal() == "s3cret")
+    }
+
+    @Test("the backend without a URL names store.backend and its line")
+    func missingURL() throws {
+        let error = try #require(errors(loading: "[store]\n\nbackend = \"postgresql\"\n").first)
+        #expect(error.key == "store.backend")
+        #expect(error.line == 3)
+        #expect(error.message.contains("needs store.url"), "\(error.message)")
+    }
+
+    @Test("a wrong URL names store.url, its line and the part that is wrong")
+    func wrongURL() throws {
+        let error = try #require(errors(loading: "[store]\nbackend = \"postgresql\"\nurl = \"postgresql://db/x?sslmode=maybe\"\n").first)
+        #expect(error.key == "store.url")
+        #expect(error.line == 3)
+        #expect(error.message.contains("sslmode 'maybe'"), "\(error.message)")
+    }
+
+    @Test("a password inside the URL is refused, so it never sits in a readable file")
+    func passwordInURL() throws {
+        let error = try #require(errors(loading: "[store]\nbackend = \"postgresql\"\nurl = \"postgresql://u:pw@db/x\"\n").first)
+        #expect(error.key == "store.url")
+        #expect(error.message.contains("password_file"), "\(error.message)")
+        #expect(!error.message.contains("pw@"), "the message does not repeat the password")
+    }
+
+    @Test("webhook endpoints with the PostgreSQL ledger are refused until it has an outbox")
+    func webhooksRefused() throws {
+        let found = errors(loading: """
+            [store]
+            backend = "postgresql"
+            url = "postgresql://db/x"
+
+            [[webhooks]]
+            name = "app"
+            url = "http://127.0.0.1:9000/hook"
+            secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+            """)
+        #expect(found.contains { $0.key == "store.backend" && $0.message.contains("webhook outbox") }, "\(found)")
+    }
+}

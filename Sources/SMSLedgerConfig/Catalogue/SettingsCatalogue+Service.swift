@@ -33,7 +33,7 @@ extension SettingsCatalogue {
             "Where the ledger lives: \"sqlite\" (one file on this host, the default) or \"postgresql\" (a server",
             "that daemons on several hosts share; README, \"Several hosts\").",
         ]),
-        .custom("store", "url", .string, example: "\"postgresql://smsledger@db.internal:5432/smsledger?sslmode=require\"", help: [
+        .custom("store", "url", .string, example: "\"postgresql://smsledger@127.0.0.1:5432/smsledger?sslmode=prefer\"", help: [
             "For backend = \"postgresql\": the server as a URL, without the password (sslmode disable|prefer|require).",
         ]) { config in
             config.store.backend == .postgresql ? .text(config.store.postgres.url) : .notSet

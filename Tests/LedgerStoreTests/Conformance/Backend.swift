@@ -15,7 +15,7 @@ enum Backend: String, Sendable, CustomTestStringConvertible {
     var testDescription: String { rawValue }
 
     /// A fresh, empty store with every capability the daemon uses.
-    func open() async throws -> any LedgerStore & LedgerRetention {
+    func open() async throws -> any LedgerStore & LedgerRetention & LedgerGaugeSource {
         switch self {
         case .sqlite: try TemporaryLedger().open()
         case .postgresql: try await TemporaryPostgresLedger.open()

@@ -5,10 +5,9 @@ import Testing
 
 @Suite("Ledger gauges: per-state counts kept by the writer, read without a scan")
 struct LedgerGaugesTests {
-    @Test func sendsByStateFollowEveryInsertAndMove() async throws {
-        let ledger = try TemporaryLedger()
-        defer { ledger.remove() }
-        let store = try ledger.open()
+    @Test(arguments: Backend.available)
+    func sendsByStateFollowEveryInsertAndMove(_ backend: Backend) async throws {
+        let store = try await backend.open()
         _ = try await store.commit(Sample.batch(sends: (0..<5).map { Sample.send(bizId: "b\($0)", sentAt: Double($0)) }))
         _ = try await store.commit(Sample.batch(receipts: [
             Sample.receipt(bizId: "b0"), Sample.receipt(bizId: "b1"),
@@ -22,20 +21,19 @@ struct LedgerGaugesTests {
         #expect(gauges.lastSendAt == Sample.at(4))
         #expect(gauges.lastReceiptAt == Sample.at(300))
         #expect(gauges.lastReplyAt == nil)
-        await store.close()
+        await backend.discard(store)
     }
 
-    @Test func closingASendAtTheWindowMovesItsCount() async throws {
-        let ledger = try TemporaryLedger()
-        defer { ledger.remove() }
-        let store = try ledger.open()
+    @Test(arguments: Backend.available)
+    func closingASendAtTheWindowMovesItsCount(_ backend: Backend) async throws {
+        let store = try await backend.open()
         _ = try await store.commit(Sample.batch(sends: [Sample.send(bizId: "late"), Sample.send(bizId: "later", sentAt: 5)]))
         let late = try #require(try await store.send("late"))
         try await store.markChecked([SendCheck(send: late.key, checkedAt: Sample.at(9000), outcome: .close(reason: "window"))])
         let gauges = try await store.gauges(now: Sample.at(10_000_000))
         #expect(gauges.sendsByState == ["pending": 1, "unknown": 1])
         #expect(gauges.dueSends == 1, "the open tracked send is due; the closed one no longer")
-        await store.close()
+        await backend.discard(store)
     }
 
     @Test func anOlderLedgerIsCountedWhenItIsMigrated() async throws {

@@ -50,11 +50,12 @@ struct SendCommand: AsyncParsableCommand {
             FileOutput.writeError("smsledger send: \(error)\n")
             throw ExitCode(ConfigurationErrors.exitCode)
         }
-        let ledger: SQLiteLedgerStore
+        let ledger: any LedgerStore
         do {
-            ledger = try SQLiteLedgerStore(at: loaded.store.path, options: SQLiteLedgerOptions(loaded.store))
+            ledger = try await LedgerOpening.open(loaded.store)
         } catch {
-            FileOutput.writeError("smsledger send: cannot open the ledger at \(loaded.store.path) (nothing was sent): \(error)\n")
+            FileOutput.writeError("smsledger send: cannot open the ledger at \(LedgerOpening.location(loaded.store)) "
+                + "(nothing was sent): \(error)\n")
             throw ExitCode(73)
         }
         let transport = AsyncHTTPClientTransport()

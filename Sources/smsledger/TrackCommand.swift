@@ -68,7 +68,7 @@ struct TrackCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let records = try readRecords()
-            let (ledger, firstCheckDelay) = try openLedger()
+            let (ledger, firstCheckDelay) = try await openLedger()
             let counts: ItemCount
             do {
                 counts = try await SendImport.commit(records, to: ledger, firstCheckDelay: firstCheckDelay)
@@ -118,26 +118,25 @@ struct TrackCommand: AsyncParsableCommand {
         }
     }
 
-    /// The ledger, opened read-write (created if needed), and the configured first-check delay.
-    private func openLedger() throws -> (SQLiteLedgerStore, TimeInterval) {
-        var path = store
-        var options = SQLiteLedgerOptions()
+    /// The ledger, opened read-write (a file is created if needed), and the configured first-check delay.
+    private func openLedger() async throws -> (any LedgerStore, TimeInterval) {
+        var settings = StoreSettings()
         var schedule = CheckSchedule()
-        if path == nil {
+        if let store {
+            settings.path = store
+        } else {
             do {
                 let loaded = try ConfigLoader.load(path: config, environment: ProcessInfo.processInfo.environment).configuration
-                path = loaded.store.path
-                options = SQLiteLedgerOptions(loaded.store)
+                settings = loaded.store
                 schedule = CheckSchedule(firstCheckAfter: loaded.compensation.firstCheckAfter, backoff: loaded.compensation.backoff)
             } catch {
                 throw CLIError("\(error)\n(or name the ledger file with --store PATH)", exitCode: ConfigurationErrors.exitCode)
             }
         }
-        let ledgerPath = path ?? ""
         do {
-            return (try SQLiteLedgerStore(at: ledgerPath, options: options), schedule.firstCheckDelay)
+            return (try await LedgerOpening.open(settings), schedule.firstCheckDelay)
         } catch {
-            throw CLIError("cannot open the ledger at \(ledgerPath): \(error)", exitCode: 73)
+            throw CLIError("cannot open the ledger at \(LedgerOpening.location(settings)): \(error)", exitCode: 73)
         }
     }
 

@@ -159,7 +159,7 @@ extension StoreOutageTests {
         -> (redelivered: Bool, fewestUndeleted: Int, failing: PollerHealth.Snapshot?) {
         var fewestUndeleted = Int.max
         var failing: PollerHealth.Snapshot?
-        let redelivered = await eventually(within: .seconds(10)) {
+        let redelivered = await eventually(within: .seconds(20)) {
             fewestUndeleted = min(fewestUndeleted, rig.undeleted)
             let snapshot = rig.poller.health.snapshot
             if snapshot.lastFailure?.kind == .storeUnavailable { failing = snapshot }

@@ -12,13 +12,13 @@ struct OutputRow {
 protocol LedgerReadCommand: AsyncParsableCommand {
     var options: LedgerOptions { get }
     static var tableColumns: [String] { get }
-    func rows(from store: SQLiteLedgerStore, query: LedgerQuery) async throws -> [OutputRow]
+    func rows(from store: any LedgerStore, query: LedgerQuery) async throws -> [OutputRow]
 }
 
 extension LedgerReadCommand {
     func run() async throws {
         do {
-            let store = try options.openStore()
+            let store = try await options.openLedger()
             let rows = try await self.rows(from: store, query: try options.query())
             await store.close()
             FileOutput.write(options.json ? RowRendering.jsonLines(rows) : RowRendering.table(rows, columns: Self.tableColumns))
@@ -37,7 +37,7 @@ struct ReceiptsCommand: LedgerReadCommand {
     @OptionGroup var options: LedgerOptions
     static let tableColumns = ["received_at", "source", "biz_id", "phone_number", "state", "final", "provider_code", "reported_at"]
 
-    func rows(from store: SQLiteLedgerStore, query: LedgerQuery) async throws -> [OutputRow] {
+    func rows(from store: any LedgerStore, query: LedgerQuery) async throws -> [OutputRow] {
         try await store.receipts(query).map(LedgerRows.receipt)
     }
 }
@@ -49,7 +49,7 @@ struct RepliesCommand: LedgerReadCommand {
     @OptionGroup var options: LedgerOptions
     static let tableColumns = ["received_at", "phone_number", "dest_code", "sent_at", "content"]
 
-    func rows(from store: SQLiteLedgerStore, query: LedgerQuery) async throws -> [OutputRow] {
+    func rows(from store: any LedgerStore, query: LedgerQuery) async throws -> [OutputRow] {
         try await store.replies(query).map(LedgerRows.reply)
     }
 }
@@ -65,7 +65,7 @@ struct SendsCommand: LedgerReadCommand {
     @OptionGroup var options: LedgerOptions
     static let tableColumns = ["sent_at", "provider", "biz_id", "phone_number", "out_id", "state", "final", "provider_code"]
 
-    func rows(from store: SQLiteLedgerStore, query: LedgerQuery) async throws -> [OutputRow] {
+    func rows(from store: any LedgerStore, query: LedgerQuery) async throws -> [OutputRow] {
         try await store.sends(query).map(LedgerRows.send)
     }
 }
@@ -78,7 +78,7 @@ struct QuarantineCommand: LedgerReadCommand {
     @OptionGroup var options: LedgerOptions
     static let tableColumns = ["last_seen", "source", "count", "reason", "context"]
 
-    func rows(from store: SQLiteLedgerStore, query: LedgerQuery) async throws -> [OutputRow] {
+    func rows(from store: any LedgerStore, query: LedgerQuery) async throws -> [OutputRow] {
         try await store.quarantine(query).map(LedgerRows.quarantined)
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import LedgerStore
 import SMSLedgerConfig
 import SMSLedgerCore
+import SMSLedgerDaemon
 
 /// Options shared by the commands that read the ledger.
 struct LedgerOptions: ParsableArguments {
@@ -52,12 +53,32 @@ struct LedgerOptions: ParsableArguments {
                     limit: limit)
     }
 
-    /// Opens the ledger read-only: reading never creates or changes a file.
-    func openStore() throws -> SQLiteLedgerStore {
-        try Self.openStore(config: config, store: store)
+    /// Opens the ledger to read it: `--store FILE` (SQLite, read-only: reading never creates or changes a
+    /// file), else the configuration's `[store]`, SQLite or PostgreSQL.
+    func openLedger() async throws -> any LedgerStore {
+        try await Self.openLedger(config: config, store: store)
     }
 
-    /// As ``openStore()``, for commands that take only `--config` and `--store` of these options.
+    /// As ``openLedger()``, for commands that take only `--config` and `--store` of these options.
+    static func openLedger(config: String, store: String?) async throws -> any LedgerStore {
+        if store == nil {
+            let settings = try loadConfiguration(config).store
+            if settings.backend == .postgresql { return try await openShared(settings) }
+        }
+        return try openStore(config: config, store: store)
+    }
+
+    /// The configuration's PostgreSQL ledger (read-write: a shared ledger has no read-only opening).
+    static func openShared(_ settings: StoreSettings) async throws -> any LedgerStore {
+        do {
+            return try await LedgerOpening.open(settings)
+        } catch {
+            throw CLIError("cannot open the ledger at \(LedgerOpening.location(settings)): \(error)", exitCode: 69)
+        }
+    }
+
+    /// The SQLite ledger, read-only, for the commands that only it supports so far (stats, export,
+    /// backup, deliveries); with a PostgreSQL configuration they say so.
     static func openStore(config: String, store: String?) throws -> SQLiteLedgerStore {
         let path = try ledgerPath(config: config, store: store)
         do {
@@ -70,7 +91,12 @@ struct LedgerOptions: ParsableArguments {
     /// The ledger file: `--store` when given, else `[store] path` of the configuration.
     static func ledgerPath(config: String, store: String?) throws -> String {
         if let store { return store }
-        return try loadConfiguration(config).store.path
+        let settings = try loadConfiguration(config).store
+        guard settings.backend == .sqlite else {
+            throw CLIError("this command works on a SQLite ledger file only for now, and the configuration names "
+                + "the PostgreSQL ledger \(settings.postgres.url); name a file with --store PATH", exitCode: 64)
+        }
+        return settings.path
     }
 
     static func loadConfiguration(_ config: String) throws -> SMSLedgerConfiguration {

@@ -43,21 +43,39 @@ struct PruneCommand: AsyncParsableCommand {
                 FileOutput.write("retention_days = 0: the ledger keeps everything; nothing to prune\n")
                 return
             }
-            let path = try ledger.path()
             let now = Date()
             let cutoffs = policy.cutoffs(now: now)
             let bounds = "settled rows before \(RowRendering.rfc3339(cutoffs.settledBefore)), "
                 + "open sends before \(RowRendering.rfc3339(cutoffs.openBefore))"
+            let store = try await open(forWriting: !dryRun)
             if dryRun {
-                let store = try LedgerOptions.openStore(config: ledger.config, store: path)
                 let would = try await store.pruneCandidates(policy, now: now)
                 await store.close()
                 FileOutput.write("would remove (\(bounds)):\n" + Self.lines(would))
             } else {
-                let removed = try await Self.prune(path, policy, now: now)
+                let removed = try await Self.prune(store, policy, now: now)
                 FileOutput.write("removed (\(bounds)):\n" + Self.lines(removed.summary)
                     + "longest transaction: \(removed.longest)\n")
             }
+        }
+    }
+
+    /// The ledger file (read-only for a dry run), or the configuration's PostgreSQL ledger.
+    private func open(forWriting: Bool) async throws -> any LedgerStore & LedgerRetention {
+        if ledger.store == nil, case let settings = try LedgerOptions.loadConfiguration(ledger.config).store,
+           settings.backend == .postgresql {
+            guard let shared = try await LedgerOptions.openShared(settings) as? any LedgerStore & LedgerRetention else {
+                throw CLIError("the ledger at \(LedgerOpening.location(settings)) cannot prune", exitCode: 69)
+            }
+            return shared
+        }
+        let path = try ledger.path()
+        guard forWriting else { return try LedgerOptions.openStore(config: ledger.config, store: path) }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CLIError("no ledger at \(path)", exitCode: 66)
+        }
+        do { return try SQLiteLedgerStore(at: path) } catch {
+            throw CLIError("cannot open the ledger at \(path): \(error)", exitCode: 73)
         }
     }
 
@@ -68,15 +86,8 @@ struct PruneCommand: AsyncParsableCommand {
                                openSendWindowDays: max(30, configuration.compensation.windowDays))
     }
 
-    private static func prune(_ path: String, _ policy: RetentionPolicy,
+    private static func prune(_ store: any LedgerStore & LedgerRetention, _ policy: RetentionPolicy,
                               now: Date) async throws -> (summary: PruneSummary, longest: Duration) {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw CLIError("no ledger at \(path)", exitCode: 66)
-        }
-        let store: SQLiteLedgerStore
-        do { store = try SQLiteLedgerStore(at: path) } catch {
-            throw CLIError("cannot open the ledger at \(path): \(error)", exitCode: 73)
-        }
         // Back to back: a daemon running meanwhile gets the write lock between two batches (its busy
         // timeout waits out at most one, sized to about 20 ms).
         let result = await Pruner.removeAll(policy, from: store, now: { now }, sizer: PruneBatchSizer(), pause: .zero)

@@ -19,10 +19,10 @@ public struct CompensatorSettings: Sendable, Equatable {
     public var flushEvery: Int
 
     /// How long the sends of one tick stay claimed, in seconds: daemons sharing a PostgreSQL ledger
-    /// skip each other's claims, and the claim of a daemon that died expires after this. Four times
-    /// what a full tick needs at the rate ceiling, and at least ten minutes, so a slow tick does not
-    /// lose its claims to another daemon half way (which would query a send twice).
-    public var claimLease: TimeInterval { max(600, Double(batchLimit) / maxQPS * 4) }
+    /// skip each other's claims, and the claims of a daemon that died return after this. Four times
+    /// what a full tick needs at the rate ceiling (100 s with the defaults), and at least 30 s, so a
+    /// slow tick does not lose its claims to another daemon half way (which would query a send twice).
+    public var claimLease: TimeInterval { max(30, Double(batchLimit) / maxQPS * 4) }
 
     public init(interval: Duration = .seconds(60), policy: CompensationPolicy = CompensationPolicy(),
                 maxQPS: Double = 20, concurrency: Int = 4, batchLimit: Int = 500,

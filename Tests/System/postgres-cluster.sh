@@ -27,6 +27,9 @@ start)
     port=${3:?port}
     mkdir -p "$dir"
     [ "$(id -u)" = 0 ] && chown postgres "$dir"
+    as_owner test -w "$dir" || {
+        echo "postgres-cluster: $dir is not writable by $( [ "$(id -u)" = 0 ] && echo postgres || id -un ); give it a"\
+             "directory of its own whose parents it can enter (mktemp -d)" >&2; exit 1; }
     as_owner "$bindir/initdb" -D "$dir/data" -U postgres -A trust --no-sync -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; exit 1; }
     # Enough connections for three daemons' pools and the tests' stores at once.

@@ -130,6 +130,11 @@ public final class AlicomEmulator: Sendable {
         core.carrier.all()
     }
 
+    /// QuerySendDetails calls so far, by phone number and send date.
+    public func sendDetailsQueries() -> [SendDetailsQueryCount] {
+        core.sendDetailsQueries.all()
+    }
+
     /// Records a send as SendSms would (without signing); returns the BizId.
     @discardableResult
     public func recordSend(phones: [String], signName: String = "阿里云短信测试", templateCode: String = "SMS_154950909",
@@ -138,8 +143,8 @@ public final class AlicomEmulator: Sendable {
                      outId: outId)
     }
 
-    /// Empties queues and push outboxes and forgets sends, tokens and nonces; faults off, push settings
-    /// back to the configuration's, push counters zero. Long-polls answer "empty".
+    /// Empties queues and push outboxes and forgets sends, query counts, tokens and nonces; faults off,
+    /// push settings back to the configuration's, push counters zero. Long-polls answer "empty".
     public func reset() {
         core.reset()
     }

@@ -14,6 +14,8 @@ final class EmulatorCore: Sendable {
     let tokens: TokenIssuer
     let nonces: NonceRegistry
     let carrier: SmsCarrier
+    /// QuerySendDetails calls by phone number and send date (`GET /_emulator/queries`).
+    let sendDetailsQueries = SendDetailsQueryLog()
     let faults: FaultSwitch
     let smsFlow: Mutex<EmulatorConfiguration.SmsFlow>
     /// The HTTP batch push channel, which takes receipts and replies of a type that has a push URL.
@@ -101,6 +103,7 @@ final class EmulatorCore: Sendable {
         tokens.removeAll()
         nonces.removeAll()
         carrier.removeAll()
+        sendDetailsQueries.removeAll()
         faults.faults = .none
         smsFlow.withLock { $0 = configuration.sms }
         push.reset()

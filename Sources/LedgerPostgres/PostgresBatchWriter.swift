@@ -16,6 +16,9 @@ import SMSLedgerCore
 struct PostgresBatchWriter {
     let connection: PostgresConnection
     let logger: Logger
+    /// Set while webhook endpoints are configured: each new item also appends its event, in the same
+    /// transaction (PostgresOutboxWriter).
+    var emitsEvents = false
 
     /// Another daemon created a send row between this transaction's lock and its insert: the batch
     /// must be merged again against that row.
@@ -23,20 +26,30 @@ struct PostgresBatchWriter {
 
     func write(_ batch: LedgerBatch) async throws -> CommitSummary {
         var summary = CommitSummary()
+        var events: [OutboxEvent] = []
         let newReceipts = try await insertReceipts(batch.receipts, into: &summary)
         if !batch.sends.isEmpty || !newReceipts.isEmpty {
-            try await mergeSends(batch, newReceipts: newReceipts, into: &summary)
+            let (merger, effects) = try await mergeSends(batch, newReceipts: newReceipts, into: &summary)
+            if emitsEvents {
+                for ((item, receiptId), effect) in zip(newReceipts, effects) {
+                    events += PostgresOutboxWriter.receiptEvents(item, receiptId: receiptId, effect: effect, rows: merger.rows)
+                }
+            }
         }
-        try await insertReplies(batch.replies, into: &summary)
-        try await upsertQuarantine(batch.quarantine, into: &summary)
+        let replies = try await insertReplies(batch.replies, into: &summary)
+        let quarantined = try await upsertQuarantine(batch.quarantine, into: &summary)
+        guard emitsEvents else { return summary }
+        events += replies.map { WebhookPayload.reply($0.0.event, replyId: $0.1, receivedAt: $0.0.receivedAt) }
+        events += quarantined.map { WebhookPayload.quarantined($0.0.event, quarantineId: $0.1, receivedAt: $0.0.receivedAt) }
+        try await PostgresOutboxWriter(connection: connection, logger: logger).append(events)
         return summary
     }
 
     // MARK: Receipts
 
-    /// Inserts the batch's receipts and returns the ones that are new, in batch order.
+    /// Inserts the batch's receipts and returns the ones that are new with their ids, in batch order.
     private func insertReceipts(_ items: [Received<DeliveryReceipt>],
-                                into summary: inout CommitSummary) async throws -> [Received<DeliveryReceipt>] {
+                                into summary: inout CommitSummary) async throws -> [(Received<DeliveryReceipt>, Int64)] {
         guard !items.isEmpty else { return [] }
         var seen = Set<String>()
         let unique = items.filter { seen.insert($0.event.dedupeKey).inserted }
@@ -49,33 +62,37 @@ struct PostgresBatchWriter {
                 mns_message_id, received_at
             FROM \(PostgresRows.receiptRecordset.from("$1")) ORDER BY dedupe_key
             ON CONFLICT (dedupe_key) DO NOTHING
-            RETURNING dedupe_key
+            RETURNING dedupe_key, id
             """
-        let inserted = try await values(sql, try Recordset.encode(unique.map(PostgresRows.ReceiptRow.init)))
+        let inserted = try await keyed(sql, try Recordset.encode(unique.map(PostgresRows.ReceiptRow.init)))
         summary.receipts.new = inserted.count
         summary.receipts.duplicate = items.count - inserted.count
-        let stored = Set(inserted)
-        return unique.filter { stored.contains($0.event.dedupeKey) }
+        return unique.compactMap { item in inserted[PostgresRows.text(item.event.dedupeKey)].map { (item, $0) } }
     }
 
     // MARK: Sends
 
-    private func mergeSends(_ batch: LedgerBatch, newReceipts: [Received<DeliveryReceipt>],
-                            into summary: inout CommitSummary) async throws {
-        var merger = SendMerger(stored: try await lockSends(batch, newReceipts: newReceipts))
+    /// Returns the merged rows (with the ids of the new ones) and each new receipt's effect, in order.
+    private func mergeSends(_ batch: LedgerBatch, newReceipts: [(Received<DeliveryReceipt>, Int64)],
+                            into summary: inout CommitSummary) async throws -> (SendMerger, [SendMerger.Effect]) {
+        var merger = SendMerger(stored: try await lockSends(batch, newReceipts: newReceipts.map(\.0)))
         for send in batch.sends {
             merger.track(send, firstCheckDelay: batch.firstCheckDelay)
                 ? (summary.sends.new += 1) : (summary.sends.duplicate += 1)
         }
-        for item in newReceipts {
-            switch merger.apply(item.event, receivedAt: item.receivedAt) {
+        var effects: [SendMerger.Effect] = []
+        for (item, _) in newReceipts {
+            let effect = merger.apply(item.event, receivedAt: item.receivedAt)
+            switch effect {
             case .createdOrphan: summary.orphanReceipts += 1
             case .updated: summary.sendsUpdated += 1
             case .unchanged: break
             }
+            effects.append(effect)
         }
-        try await insertSends(merger.inserts)
+        merger.assignIds(try await insertSends(merger.inserts))
         try await updateSends(merger.updates)
+        return (merger, effects)
     }
 
     /// Every stored row of the batch's send ids, locked until the commit, in id order.
@@ -94,8 +111,9 @@ struct PostgresBatchWriter {
         return stored
     }
 
-    private func insertSends(_ rows: [SendState]) async throws {
-        guard !rows.isEmpty else { return }
+    /// Inserts the new rows and returns their ids by key.
+    private func insertSends(_ rows: [SendState]) async throws -> [SendKeyText: Int64] {
+        guard !rows.isEmpty else { return [:] }
         let sql = """
             INSERT INTO sends (provider, biz_id, phone_number, out_id, sent_at, template_code, sign_name, tracked,
                 state, is_final, retryable, provider_code, last_report_at, next_check_at)
@@ -103,10 +121,15 @@ struct PostgresBatchWriter {
                 state, is_final, retryable, provider_code, last_report_at, next_check_at
             FROM \(PostgresRows.sendRecordset.from("$1")) ORDER BY provider, biz_id, phone_number
             ON CONFLICT (provider, biz_id, phone_number) DO NOTHING
-            RETURNING id
+            RETURNING provider, biz_id, phone_number, id
             """
-        let inserted = try await values(sql, try Recordset.encode(rows), as: Int64.self)
-        guard inserted.count == rows.count else { throw LostSendRace() }
+        var ids: [SendKeyText: Int64] = [:]
+        for try await row in try await connection.query(try query(sql, Recordset.encode(rows)), logger: logger) {
+            let (provider, bizId, phone, id) = try row.decode((String, String, String, Int64).self)
+            ids[SendKeyText(provider, bizId, phone)] = id
+        }
+        guard ids.count == rows.count else { throw LostSendRace() }
+        return ids
     }
 
     private func updateSends(_ rows: [SendState]) async throws {
@@ -123,8 +146,10 @@ struct PostgresBatchWriter {
 
     // MARK: Replies and quarantine
 
-    private func insertReplies(_ items: [Received<InboundMessage>], into summary: inout CommitSummary) async throws {
-        guard !items.isEmpty else { return }
+    /// Returns the new replies with their ids, in batch order.
+    private func insertReplies(_ items: [Received<InboundMessage>],
+                               into summary: inout CommitSummary) async throws -> [(Received<InboundMessage>, Int64)] {
+        guard !items.isEmpty else { return [] }
         let sql = """
             INSERT INTO replies (dedupe_key, phone_number, content, sent_at, dest_code, sequence_id, sign_name,
                 raw_body, mns_message_id, received_at)
@@ -132,26 +157,30 @@ struct PostgresBatchWriter {
                 decode(raw_body, 'base64'), mns_message_id, received_at
             FROM \(PostgresRows.replyRecordset.from("$1")) ORDER BY dedupe_key
             ON CONFLICT (dedupe_key) DO NOTHING
-            RETURNING dedupe_key
+            RETURNING dedupe_key, id
             """
-        let inserted = try await values(sql, try Recordset.encode(items.map(PostgresRows.ReplyRow.init)))
+        var inserted = try await keyed(sql, try Recordset.encode(items.map(PostgresRows.ReplyRow.init)))
         summary.replies.new = inserted.count
         summary.replies.duplicate = items.count - inserted.count
+        // The first of repeats inside the batch is the new one.
+        return items.compactMap { item in inserted.removeValue(forKey: PostgresRows.text(item.event.dedupeKey)).map { (item, $0) } }
     }
 
     /// The same body twice in one batch is one row with count 2, as if committed one after the other:
     /// an upsert may not touch a row twice in one statement, so repeats are folded first.
-    private func upsertQuarantine(_ items: [Received<QuarantineEntry>], into summary: inout CommitSummary) async throws {
-        guard !items.isEmpty else { return }
+    /// Returns the bodies not seen before with their ids, in batch order.
+    private func upsertQuarantine(_ items: [Received<QuarantineEntry>],
+                                  into summary: inout CommitSummary) async throws -> [(Received<QuarantineEntry>, Int64)] {
+        guard !items.isEmpty else { return [] }
         var folded: [String: PostgresRows.QuarantineRow] = [:]
-        var order: [String] = []
+        var order: [(String, Received<QuarantineEntry>)] = []
         for item in items {
             let row = PostgresRows.QuarantineRow(item)
             if let earlier = folded[row.sha256] {
                 folded[row.sha256] = earlier.folding(row)
             } else {
                 folded[row.sha256] = row
-                order.append(row.sha256)
+                order.append((row.sha256, item))
             }
         }
         let sql = """
@@ -161,11 +190,17 @@ struct PostgresBatchWriter {
             FROM \(PostgresRows.quarantineRecordset.from("$1")) ORDER BY sha256
             ON CONFLICT (sha256) DO UPDATE SET count = quarantine.count + excluded.count,
                 last_seen = greatest(quarantine.last_seen, excluded.last_seen)
-            RETURNING xmax = 0
+            RETURNING encode(sha256, 'hex'), id, xmax = 0
             """
-        let created = try await values(sql, try Recordset.encode(order.compactMap { folded[$0] }), as: Bool.self)
-        summary.quarantine.new = created.filter { $0 }.count
-        summary.quarantine.duplicate = items.count - summary.quarantine.new
+        var created: [String: Int64] = [:]
+        let json = try Recordset.encode(order.compactMap { folded[$0.0] })
+        for try await row in try await connection.query(try query(sql, json), logger: logger) {
+            let (digest, id, isNew) = try row.decode((String, Int64, Bool).self)
+            if isNew { created[digest] = id }
+        }
+        summary.quarantine.new = created.count
+        summary.quarantine.duplicate = items.count - created.count
+        return order.compactMap { digest, item in created[digest].map { (item, $0) } }
     }
 
     // MARK: Running
@@ -176,12 +211,13 @@ struct PostgresBatchWriter {
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 
-    /// Runs `sql` with one recordset bind and returns its single result column.
-    private func values<Column: PostgresDecodable>(_ sql: String, _ json: String,
-                                                   as type: Column.Type = String.self) async throws -> [Column] {
-        let rows = try await connection.query(try query(sql, json), logger: logger)
-        var result: [Column] = []
-        for try await row in rows { result.append(try row.decode(Column.self)) }
+    /// Runs `sql` with one recordset bind; its result is (key text, id) pairs.
+    private func keyed(_ sql: String, _ json: String) async throws -> [String: Int64] {
+        var result: [String: Int64] = [:]
+        for try await row in try await connection.query(try query(sql, json), logger: logger) {
+            let (key, id) = try row.decode((String, Int64).self)
+            result[key] = id
+        }
         return result
     }
 }

@@ -19,6 +19,8 @@ public struct PostgresLedgerOptions: Sendable, Hashable {
     /// Connections the store may hold open at once. A commit is one transaction on one connection;
     /// readers, the compensator and the pruner take others.
     public var poolSize: Int
+    /// Write webhook events in the transaction of their cause (while endpoints are configured).
+    public var webhookEvents = false
 
     public init(host: String = "127.0.0.1", port: Int = 5432, username: String = "smsledger",
                 password: String? = nil, database: String = "smsledger", tls: TLSMode = .prefer,

@@ -87,8 +87,9 @@ public final class PostgresLedgerStore: LedgerStore {
         guard !batch.isEmpty else { return CommitSummary() }
         let started = ContinuousClock.now
         do {
+            let events = options.webhookEvents
             let summary = try await transaction("commit") { connection, logger in
-                try await PostgresBatchWriter(connection: connection, logger: logger).write(batch)
+                try await PostgresBatchWriter(connection: connection, logger: logger, emitsEvents: events).write(batch)
             }
             observer?.committed(batches: 1, duration: ContinuousClock.now - started)
             return summary
@@ -128,11 +129,15 @@ public final class PostgresLedgerStore: LedgerStore {
     public func markChecked(_ checks: [SendCheck]) async throws {
         guard !checks.isEmpty else { return }
         let json = try Recordset.encode(checks.map(PostgresQueries.CheckRow.init))
+        let events = options.webhookEvents
         _ = try await transaction("recording checks") { connection, logger in
+            let outbox = PostgresOutboxWriter(connection: connection, logger: logger)
+            let closing = events ? try await outbox.openSendsClosing(checks) : [:]
             var binds = PostgresBindings(capacity: 1)
             binds.append(json)
             try await connection.query(PostgresQuery(unsafeSQL: PostgresQueries.recordChecks, binds: binds),
                                        logger: logger)
+            try await outbox.append(PostgresOutboxWriter.closedEvents(checks, open: closing))
         }
     }
 

@@ -27,6 +27,7 @@ enum PostgresSchema {
     static let migrations: [Migration] = [
         Migration(version: 1, summary: "receipts, sends with claims, replies, quarantine", statements: version1),
         Migration(version: 2, summary: "sends counted by state as they are written", statements: version2),
+        Migration(version: 3, summary: "webhook outbox, endpoints and deliveries", statements: version3),
     ]
 
     static var latestVersion: Int { migrations.last?.version ?? 0 }
@@ -201,5 +202,54 @@ enum PostgresSchema {
         CREATE TRIGGER send_state_counts_update AFTER UPDATE OF state ON sends
             FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state) EXECUTE FUNCTION send_state_counts_track()
         """,
+    ]
+
+    /// The webhook outbox (README, "Webhooks"), as in the SQLite ledger (its schema 4) but fanned out
+    /// as events are written: each event's delivery rows (one per endpoint subscribed to its type)
+    /// are inserted in the transaction of its cause. The SQLite ledger fans out later, from a cursor
+    /// over the event sequence; with several daemons committing, sequence numbers are handed out in
+    /// one order and committed in another, so a cursor could pass an event that commits after it.
+    /// The identity never hands a number out twice, so `evt_<seq>` stays unique after pruning.
+    private static let version3 = [
+        """
+        CREATE TABLE webhook_events (
+            seq           bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            type          text    NOT NULL,
+            created_at    bigint  NOT NULL,
+            send_id       bigint,
+            receipt_id    bigint,
+            reply_id      bigint,
+            quarantine_id bigint,
+            body          bytea   NOT NULL
+        )
+        """,
+        "CREATE INDEX webhook_events_created ON webhook_events (created_at)",
+        """
+        CREATE TABLE webhook_endpoints (
+            name            text    PRIMARY KEY,
+            event_types     text[]  NOT NULL,
+            disabled_at     bigint,
+            disabled_reason text
+        )
+        """,
+        """
+        CREATE TABLE webhook_deliveries (
+            endpoint        text    NOT NULL,
+            event_seq       bigint  NOT NULL,
+            state           text    NOT NULL DEFAULT 'pending',
+            attempts        integer NOT NULL DEFAULT 0,
+            next_attempt_at bigint,
+            last_attempt_at bigint,
+            last_status     integer,
+            last_error      text,
+            delivered_at    bigint,
+            PRIMARY KEY (endpoint, event_seq)
+        )
+        """,
+        """
+        CREATE INDEX webhook_deliveries_due ON webhook_deliveries (endpoint, next_attempt_at, event_seq)
+            WHERE state = 'pending'
+        """,
+        "CREATE INDEX webhook_deliveries_event ON webhook_deliveries (event_seq)",
     ]
 }

@@ -2,6 +2,19 @@ import Foundation
 import LedgerStore
 import SMSLedgerCore
 
+/// A send's unique key as the table holds it (phone '' when absent).
+struct SendKeyText: Hashable {
+    let provider: String
+    let bizId: String
+    let phone: String
+
+    init(_ provider: String, _ bizId: String, _ phone: String) {
+        self.provider = provider
+        self.bizId = bizId
+        self.phone = phone
+    }
+}
+
 /// A send row as the PostgreSQL writer holds it while it merges one batch.
 struct SendState: Sendable, Hashable, Codable {
     /// `nil` until the row exists in the database: the merger created it for this batch.
@@ -50,7 +63,8 @@ struct SendMerger {
     /// Whether each row of ``rows`` changed (new rows are written whatever this says).
     private var changed: [Bool]
 
-    enum Effect: Equatable { case createdOrphan, updated, unchanged }
+    /// What a receipt did to its send, with the send's position in ``rows``.
+    enum Effect: Equatable { case createdOrphan(Int), updated(Int), unchanged(Int) }
 
     init(stored: [SendState]) {
         rows = stored
@@ -59,6 +73,13 @@ struct SendMerger {
 
     /// Rows created by this batch, in the order they were created.
     var inserts: [SendState] { rows.filter { $0.id == nil } }
+
+    /// Gives the rows created by this batch the ids the database assigned them, by key.
+    mutating func assignIds(_ ids: [SendKeyText: Int64]) {
+        for index in rows.indices where rows[index].id == nil {
+            rows[index].id = ids[SendKeyText(rows[index].provider, rows[index].bizId, rows[index].phoneNumber)]
+        }
+    }
     /// Stored rows this batch changed.
     var updates: [SendState] { rows.indices.filter { rows[$0].id != nil && changed[$0] }.map { rows[$0] } }
 
@@ -113,11 +134,11 @@ struct SendMerger {
                              signName: nil, tracked: false, state: receipt.status.state.rawValue,
                              isFinal: receipt.status.isFinal, retryable: receipt.status.retryable,
                              providerCode: receipt.providerCode, lastReportAt: reportedAt, nextCheckAt: nil))
-            return .createdOrphan
+            return .createdOrphan(rows.count - 1)
         }
         var row = rows[index]
         guard SendMerge.shouldMove(row.status, lastReportAt: row.lastReportAt, to: receipt.status,
-                                   reportedAt: reportedAt) else { return .unchanged }
+                                   reportedAt: reportedAt) else { return .unchanged(index) }
         row.state = receipt.status.state.rawValue
         row.isFinal = receipt.status.isFinal
         row.retryable = receipt.status.retryable
@@ -127,7 +148,7 @@ struct SendMerger {
         row.outId = row.outId ?? receipt.outId
         row.sentAt = row.sentAt ?? receipt.sentAt.map(Millis.from)
         update(index, row)
-        return .updated
+        return .updated(index)
     }
 
     private func find(_ provider: String, _ bizId: String, _ phone: String) -> Int? {

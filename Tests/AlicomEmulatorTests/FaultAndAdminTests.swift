@@ -87,6 +87,29 @@ struct FaultAndAdminTests {
         }
     }
 
+    @Test func adminCountsQuerySendDetailsCallsByPhoneAndSendDate() async throws {
+        try await EmulatorHarness.with { harness in
+            let bizId = harness.emulator.recordSend(phones: ["13800138000", "13800138001"])
+            let date = try #require(harness.emulator.sends().first?.sendDate)
+            for phone in ["13800138000", "13800138000", "13800138001"] {
+                let answer = try await harness.rpcJSON("QuerySendDetails", [
+                    "PhoneNumber": phone, "BizId": bizId, "SendDate": date, "PageSize": "10", "CurrentPage": "1"])
+                #expect(answer["Code"] as? String == "OK")
+            }
+            let counts = harness.emulator.sendDetailsQueries()
+            #expect(counts.map { "\($0.phoneNumber) \($0.sendDate) \($0.count)" }
+                    == ["13800138000 \(date) 2", "13800138001 \(date) 1"])
+            #expect(counts.allSatisfy { $0.firstAtMillis <= $0.lastAtMillis })
+            let admin = try await RawHTTP.send(port: harness.port, method: "GET", target: "/_emulator/queries")
+            let list = (try JSONSerialization.jsonObject(with: Data(admin.body.utf8))) as? [[String: Any]] ?? []
+            #expect(list.map { $0["count"] as? Int } == [2, 1])
+            #expect(list.first?["phoneNumber"] as? String == "13800138000")
+            #expect(list.first?["sendDate"] as? String == date)
+            _ = try await RawHTTP.send(port: harness.port, method: "POST", target: "/_emulator/reset")
+            #expect(harness.emulator.sendDetailsQueries().isEmpty)
+        }
+    }
+
     @Test func adminInjectsARepliesIntoSmsUp() async throws {
         try await EmulatorHarness.with { harness in
             _ = try await RawHTTP.send(port: harness.port, method: "POST", target: "/_emulator/smsup",

@@ -79,19 +79,4 @@ struct PostgresStoreConfigTests {
         #expect(error.message.contains("password_file"), "\(error.message)")
         #expect(!error.message.contains("pw@"), "the message does not repeat the password")
     }
-
-    @Test("webhook endpoints with the PostgreSQL ledger are refused until it has an outbox")
-    func webhooksRefused() throws {
-        let found = errors(loading: """
-            [store]
-            backend = "postgresql"
-            url = "postgresql://db/x"
-
-            [[webhooks]]
-            name = "app"
-            url = "http://127.0.0.1:9000/hook"
-            secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-            """)
-        #expect(found.contains { $0.key == "store.backend" && $0.message.contains("webhook outbox") }, "\(found)")
-    }
 }

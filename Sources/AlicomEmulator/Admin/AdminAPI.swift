@@ -14,10 +14,11 @@ import HTTPServing
 /// | `PUT /_emulator/sms` | replace the SMS flow (``EmulatorConfiguration/SmsFlow``) |
 /// | `POST /_emulator/smsup` | `{"phone_number","content","dest_code"?,"sequence_id"?,"sign_name"?}` into SmsUp |
 /// | `GET /_emulator/sends` | ground truth of every SendSms |
+/// | `GET /_emulator/queries` | QuerySendDetails calls by phone and send date: `[{"phoneNumber","sendDate","count","firstAtMillis","lastAtMillis"}]` |
 /// | `GET /_emulator/push` | HTTP push channel: `{"settings":{PushSettings},"counters":{PushCounters},"countersByKind":{"SmsReport":..,"SmsUp":..}}` |
 /// | `PUT /_emulator/push` | replace ``PushSettings`` (missing keys take the defaults; 400 for a non-http(s) URL, `batchSize` < 1, ...); answers as GET |
 /// | `POST /_emulator/push/{SmsReport\|SmsUp}/items` | seed an outbox, due at once: a JSON array of strings (raw item texts, pushed verbatim), a JSON array of objects (each JSON-encoded), or `{"count":N,"failureShare":x,"internationalShare":y}`; answers `{"enqueued":N}` |
-/// | `POST /_emulator/reset` | empty queues and push outboxes, forget sends, tokens, nonces; faults off; push settings back to the configuration's, push counters zero |
+/// | `POST /_emulator/reset` | empty queues and push outboxes, forget sends, query counts, tokens, nonces; faults off; push settings back to the configuration's, push counters zero |
 extension EmulatorCore {
     func handleAdmin(_ request: HTTPServerRequest) -> HTTPServerResponse {
         let parts = Array(request.path.split(separator: "/").map(String.init).dropFirst())
@@ -51,6 +52,8 @@ extension EmulatorCore {
             return injectReply(request.bodyData)
         case ("GET", "sends"):
             return Self.json(carrier.all())
+        case ("GET", "queries"):
+            return Self.json(sendDetailsQueries.all())
         case ("POST", "reset"):
             reset()
             return Self.json(["reset": true])

@@ -61,6 +61,7 @@ extension EmulatorCore {
         let p = call.parameters
         guard let phone = p["PhoneNumber"] else { throw RPCFailure.missing("PhoneNumber") }
         guard let sendDate = p["SendDate"] else { throw RPCFailure.missing("SendDate") }
+        sendDetailsQueries.record(phoneNumber: phone, sendDate: sendDate, now: Date())
         guard let pageSizeText = p["PageSize"] else { throw RPCFailure.missing("PageSize") }
         guard let pageText = p["CurrentPage"] else { throw RPCFailure.missing("CurrentPage") }
         let now = Date()

@@ -9,9 +9,11 @@ import SMSLedgerCore
 /// the lease ends, so a worker that dies mid-request (kill -9) leaves it to be claimed again, and a
 /// second worker (a PostgreSQL store with `FOR UPDATE SKIP LOCKED`) never takes the same one.
 public protocol WebhookOutbox: Sendable {
-    /// Makes sure each endpoint has a cursor. A new endpoint starts after the newest event, so it gets
-    /// events from now on; a known one keeps its place. Call before the pollers start.
-    func registerWebhookEndpoints(_ names: [String]) async throws
+    /// Makes sure each endpoint is known, with the event types it subscribes to. A new endpoint gets
+    /// events from now on; a known one keeps its place. Call before the pollers start. (SQLite fans
+    /// events out when an endpoint claims, with the claim's types; PostgreSQL fans them out as they
+    /// are written, with these, because several writers commit events in no single order.)
+    func registerWebhookEndpoints(_ endpoints: [String: Set<WebhookEventType>]) async throws
 
     /// Creates delivery rows for `endpoint` from events after its cursor whose type is in `types`,
     /// then leases up to `limit` due pending deliveries (oldest event first) until `leaseUntil`.
@@ -35,6 +37,14 @@ public protocol WebhookOutbox: Sendable {
     /// Deletes deliveries delivered before `cutoff`, and events before `cutoff` that every endpoint in
     /// `endpoints` has passed and that have no delivery left. Dead deliveries are kept.
     func pruneWebhookOutbox(before cutoff: Date, endpoints: [String]) async throws -> Int
+}
+
+extension WebhookOutbox {
+    /// Registers `names`, each subscribed to every event type.
+    public func registerWebhookEndpoints(_ names: [String]) async throws {
+        try await registerWebhookEndpoints(Dictionary(names.map { ($0, Set(WebhookEventType.allCases)) },
+                                                      uniquingKeysWith: { first, _ in first }))
+    }
 }
 
 /// A leased delivery: what to send and how many attempts came before.

@@ -7,10 +7,10 @@ extension SQLiteLedgerStore: WebhookOutbox {
     /// Events fanned out to one endpoint per claim at most; the next claim continues.
     static let fanOutChunk = 2000
 
-    public func registerWebhookEndpoints(_ names: [String]) async throws {
+    public func registerWebhookEndpoints(_ endpoints: [String: Set<WebhookEventType>]) async throws {
         try await writer.run { connection in
             try connection.transaction {
-                for name in names {
+                for name in endpoints.keys.sorted() {
                     try connection.withStatement(OutboxSQL.registerEndpoint) { statement in
                         try statement.bind(name, at: 1)
                         try statement.run()

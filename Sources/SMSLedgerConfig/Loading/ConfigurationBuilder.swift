@@ -26,11 +26,6 @@ struct ConfigurationBuilder {
         buildLogging()
         buildMetrics()
         buildWebhooks()
-        if configuration.store.backend == .postgresql, !configuration.webhooks.endpoints.isEmpty {
-            // The outbox lives in the SQLite ledger so far; better refused than events silently never sent.
-            reader.report(SettingKey("store", "backend"), "[[webhooks]] endpoints need backend = \"sqlite\" for now: "
-                + "the PostgreSQL ledger has no webhook outbox yet")
-        }
         return (configuration, warnings, reader.errors)
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import LedgerPostgres
 import LedgerStore
 import SMSLedgerConfig
+import SMSLedgerCore
 
 /// The ledger `[store]` names, opened: the SQLite file on this host, or the PostgreSQL server that
 /// several daemons share. The daemon and the CLI open it here, so both backends get the same checks.
@@ -16,11 +17,19 @@ public enum LedgerOpening {
             options.webhookEvents = !webhooks.endpoints.isEmpty
             let ledger = try SQLiteLedgerStore(at: store.path, options: options, observer: observer)
             // Before the pollers start, so a new endpoint's cursor is in place for their first event.
-            try await ledger.registerWebhookEndpoints(webhooks.endpoints.map(\.name))
+            try await ledger.registerWebhookEndpoints(subscriptions(webhooks))
             return ledger
         case .postgresql:
-            return try await PostgresLedgerStore(options: PostgresLedgerOptions(store.postgres), observer: observer)
+            var options = PostgresLedgerOptions(store.postgres)
+            options.webhookEvents = !webhooks.endpoints.isEmpty
+            let ledger = try await PostgresLedgerStore(options: options, observer: observer)
+            try await ledger.registerWebhookEndpoints(subscriptions(webhooks))
+            return ledger
         }
+    }
+
+    private static func subscriptions(_ webhooks: WebhookSettings) -> [String: Set<WebhookEventType>] {
+        Dictionary(webhooks.endpoints.map { ($0.name, $0.events) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Where the ledger is, for logs and `STATUS=`: the file, or the server's URL without a password.

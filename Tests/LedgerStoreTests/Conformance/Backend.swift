@@ -14,11 +14,16 @@ enum Backend: String, Sendable, CustomTestStringConvertible {
 
     var testDescription: String { rawValue }
 
-    /// A fresh, empty store with every capability the daemon uses.
-    func open() async throws -> any LedgerStore & LedgerRetention & LedgerGaugeSource {
+    /// A fresh, empty store with every capability the daemon uses; `webhookEvents` makes it write the
+    /// outbox in each commit, as while webhook endpoints are configured.
+    func open(webhookEvents: Bool = false) async throws -> any LedgerStore & LedgerRetention & LedgerGaugeSource & WebhookOutbox {
         switch self {
-        case .sqlite: try TemporaryLedger().open()
-        case .postgresql: try await TemporaryPostgresLedger.open()
+        case .sqlite:
+            var options = SQLiteLedgerOptions()
+            options.webhookEvents = webhookEvents
+            return try TemporaryLedger().open(options)
+        case .postgresql:
+            return try await TemporaryPostgresLedger.open(webhookEvents: webhookEvents)
         }
     }
 

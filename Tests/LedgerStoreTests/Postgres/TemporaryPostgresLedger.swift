@@ -34,8 +34,10 @@ enum TemporaryPostgresLedger {
     }
 
     /// A fresh store on a fresh database.
-    static func open() async throws -> PostgresLedgerStore {
-        try await PostgresLedgerStore(options: options(database: try await createDatabase()))
+    static func open(webhookEvents: Bool = false) async throws -> PostgresLedgerStore {
+        var options = try options(database: try await createDatabase())
+        options.webhookEvents = webhookEvents
+        return try await PostgresLedgerStore(options: options)
     }
 
     static func discard(_ store: any LedgerStore) async {

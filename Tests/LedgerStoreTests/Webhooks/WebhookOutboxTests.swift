@@ -10,23 +10,21 @@ struct WebhookOutboxTests {
     static let all = Set(WebhookEventType.allCases)
 
     /// A store that writes events, with endpoint `a` registered before anything was committed.
-    private func withOutbox(events: Bool = true, endpoints: [String] = ["a"],
-                            _ body: (SQLiteLedgerStore) async throws -> Void) async throws {
-        let ledger = try TemporaryLedger()
-        var options = SQLiteLedgerOptions()
-        options.webhookEvents = events
-        let store = try ledger.open(options)
-        try await store.registerWebhookEndpoints(endpoints)
+    /// A store that writes events, with the endpoints registered before anything was committed, each
+    /// subscribed to every type unless `types` says otherwise (as the daemon registers its config).
+    private func withOutbox(_ backend: Backend, events: Bool = true, endpoints: [String] = ["a"],
+                            types: [String: Set<WebhookEventType>] = [:],
+                            _ body: (any LedgerStore & WebhookOutbox) async throws -> Void) async throws {
+        let store = try await backend.open(webhookEvents: events)
+        try await store.registerWebhookEndpoints(Dictionary(uniqueKeysWithValues: endpoints.map { ($0, types[$0] ?? Self.all) }))
         do { try await body(store) } catch {
-            await store.close()
-            ledger.remove()
+            await backend.discard(store)
             throw error
         }
-        await store.close()
-        ledger.remove()
+        await backend.discard(store)
     }
 
-    private func claim(_ store: SQLiteLedgerStore, _ endpoint: String = "a", types: Set<WebhookEventType> = all,
+    private func claim(_ store: any WebhookOutbox, _ endpoint: String = "a", types: Set<WebhookEventType> = all,
                        at seconds: TimeInterval = 400, limit: Int = 100) async throws -> [ClaimedDelivery] {
         try await store.claimWebhookDeliveries(endpoint: endpoint, types: types, now: Sample.at(seconds),
                                                leaseUntil: Sample.at(seconds + 30), limit: limit)
@@ -38,8 +36,9 @@ struct WebhookOutboxTests {
         return try #require(body["data"]?.objectValue)
     }
 
-    @Test func aFinalReceiptGivesAReceiptEventThenASettledEventForItsSend() async throws {
-        try await withOutbox { store in
+    @Test(arguments: Backend.available)
+    func aFinalReceiptGivesAReceiptEventThenASettledEventForItsSend(_ backend: Backend) async throws {
+        try await withOutbox(backend) { store in
             _ = try await store.commit(Sample.batch(receipts: [Sample.receipt(status: .pending, reportedAt: 30)]))
             _ = try await store.commit(Sample.batch(receipts: [Sample.receipt()], receivedAt: 310))
             let claimed = try await claim(store)
@@ -53,8 +52,9 @@ struct WebhookOutboxTests {
         }
     }
 
-    @Test func duplicatesAndLateNewsAfterTheFinalStateAddNoSettledEvent() async throws {
-        try await withOutbox { store in
+    @Test(arguments: Backend.available)
+    func duplicatesAndLateNewsAfterTheFinalStateAddNoSettledEvent(_ backend: Backend) async throws {
+        try await withOutbox(backend) { store in
             let receipt = Sample.receipt()
             _ = try await store.commit(Sample.batch(receipts: [receipt]))
             _ = try await store.commit(Sample.batch(receipts: [receipt]))
@@ -64,8 +64,9 @@ struct WebhookOutboxTests {
         }
     }
 
-    @Test func repliesAndNewQuarantinedBodiesHaveEventsButARepeatedBodyDoesNot() async throws {
-        try await withOutbox { store in
+    @Test(arguments: Backend.available)
+    func repliesAndNewQuarantinedBodiesHaveEventsButARepeatedBodyDoesNot(_ backend: Backend) async throws {
+        try await withOutbox(backend) { store in
             _ = try await store.commit(Sample.batch(replies: [Sample.reply(content: "退订")], quarantine: [Sample.quarantine()]))
             _ = try await store.commit(Sample.batch(quarantine: [Sample.quarantine()]))
             let claimed = try await claim(store)
@@ -75,17 +76,18 @@ struct WebhookOutboxTests {
         }
     }
 
-    @Test func withoutEndpointsConfiguredNoEventIsWritten() async throws {
-        try await withOutbox(events: false) { store in
+    @Test(arguments: Backend.available)
+    func withoutEndpointsConfiguredNoEventIsWritten(_ backend: Backend) async throws {
+        try await withOutbox(backend, events: false) { store in
             _ = try await store.commit(Sample.batch(receipts: [Sample.receipt()], replies: [Sample.reply()]))
             #expect(try await claim(store).isEmpty)
         }
     }
 
     @Test func aBatchThatRollsBackLeavesNoEvent() async throws {
-        try await withOutbox { store in
+        try await withOutbox(.sqlite) { store in
             // A NULL in a NOT NULL column of the second item fails the whole transaction.
-            try await store.withWriteConnection { connection in
+            try await #require(store as? SQLiteLedgerStore).withWriteConnection { connection in
                 try connection.exec("CREATE TRIGGER fail_reply BEFORE INSERT ON replies BEGIN SELECT RAISE(ABORT, 'boom'); END")
             }
             await #expect(throws: (any Error).self) {
@@ -95,8 +97,9 @@ struct WebhookOutboxTests {
         }
     }
 
-    @Test func compensationClosingASendAtTheWindowEmitsSettledUnknownOnce() async throws {
-        try await withOutbox { store in
+    @Test(arguments: Backend.available)
+    func compensationClosingASendAtTheWindowEmitsSettledUnknownOnce(_ backend: Backend) async throws {
+        try await withOutbox(backend) { store in
             _ = try await store.commit(Sample.batch(sends: [Sample.send()]))
             let key = SendKey(provider: .alibaba, bizId: "biz-1", phoneNumber: "13800000001")
             let close = SendCheck(send: key, checkedAt: Sample.at(500), outcome: .close(reason: "older than 30 days"))
@@ -112,16 +115,18 @@ struct WebhookOutboxTests {
         }
     }
 
-    @Test func anEndpointReceivesOnlyTheTypesItWantsAndEachEndpointItsOwnCopy() async throws {
-        try await withOutbox(endpoints: ["a", "b"]) { store in
+    @Test(arguments: Backend.available)
+    func anEndpointReceivesOnlyTheTypesItWantsAndEachEndpointItsOwnCopy(_ backend: Backend) async throws {
+        try await withOutbox(backend, endpoints: ["a", "b"], types: ["a": [.reply]]) { store in
             _ = try await store.commit(Sample.batch(receipts: [Sample.receipt()], replies: [Sample.reply()]))
             #expect(try await claim(store, "a", types: [.reply]).map(\.type) == [.reply])
             #expect(try await claim(store, "b").map(\.type) == [.receipt, .sendSettled, .reply])
         }
     }
 
-    @Test func anEndpointAddedLaterGetsEventsFromThenOn() async throws {
-        try await withOutbox { store in
+    @Test(arguments: Backend.available)
+    func anEndpointAddedLaterGetsEventsFromThenOn(_ backend: Backend) async throws {
+        try await withOutbox(backend) { store in
             _ = try await store.commit(Sample.batch(replies: [Sample.reply(sequence: "1")]))
             try await store.registerWebhookEndpoints(["late"])
             _ = try await store.commit(Sample.batch(replies: [Sample.reply(sequence: "2")]))
@@ -129,8 +134,9 @@ struct WebhookOutboxTests {
         }
     }
 
-    @Test func aClaimedDeliveryIsLeasedUntilItsLeaseEnds() async throws {
-        try await withOutbox { store in
+    @Test(arguments: Backend.available)
+    func aClaimedDeliveryIsLeasedUntilItsLeaseEnds(_ backend: Backend) async throws {
+        try await withOutbox(backend) { store in
             _ = try await store.commit(Sample.batch(replies: [Sample.reply()]))
             #expect(try await claim(store, at: 400).count == 1)
             #expect(try await claim(store, at: 410).isEmpty)
@@ -140,8 +146,9 @@ struct WebhookOutboxTests {
         }
     }
 
-    @Test func outcomesMoveDeliveriesAndTheSummaryCountsThem() async throws {
-        try await withOutbox { store in
+    @Test(arguments: Backend.available)
+    func outcomesMoveDeliveriesAndTheSummaryCountsThem(_ backend: Backend) async throws {
+        try await withOutbox(backend) { store in
             _ = try await store.commit(Sample.batch(replies: [Sample.reply(sequence: "1"), Sample.reply(sequence: "2"),
                                                               Sample.reply(sequence: "3")]))
             let claimed = try await claim(store)
@@ -163,8 +170,9 @@ struct WebhookOutboxTests {
         }
     }
 
-    @Test func replayMakesDeadAndDeliveredEventsPendingWithAFreshSchedule() async throws {
-        try await withOutbox(endpoints: ["a", "b"]) { store in
+    @Test(arguments: Backend.available)
+    func replayMakesDeadAndDeliveredEventsPendingWithAFreshSchedule(_ backend: Backend) async throws {
+        try await withOutbox(backend, endpoints: ["a", "b"]) { store in
             _ = try await store.commit(Sample.batch(replies: [Sample.reply(sequence: "1"), Sample.reply(sequence: "2")]))
             let first = try #require(try await claim(store, "a", limit: 1).first)
             try await store.recordWebhookAttempts([WebhookAttemptRecord(
@@ -183,8 +191,9 @@ struct WebhookOutboxTests {
         }
     }
 
-    @Test func replayGivesEachEndpointOnlyTheTypesItAskedFor() async throws {
-        try await withOutbox(endpoints: ["receipts", "all"]) { store in
+    @Test(arguments: Backend.available)
+    func replayGivesEachEndpointOnlyTheTypesItAskedFor(_ backend: Backend) async throws {
+        try await withOutbox(backend, endpoints: ["receipts", "all"], types: ["receipts": [.receipt]]) { store in
             _ = try await store.commit(Sample.batch(receipts: [Sample.receipt(bizId: "r")], replies: [Sample.reply()]))
             let count = try await store.replayWebhookEvents(WebhookReplaySelection(
                 events: .since(Sample.at(0)), endpoint: nil, eventTypes: ["receipts": [.receipt]]), now: Sample.at(500))
@@ -197,8 +206,9 @@ struct WebhookOutboxTests {
         }
     }
 
-    @Test func aDisabledEndpointClaimsNothingUntilEnabled() async throws {
-        try await withOutbox { store in
+    @Test(arguments: Backend.available)
+    func aDisabledEndpointClaimsNothingUntilEnabled(_ backend: Backend) async throws {
+        try await withOutbox(backend) { store in
             _ = try await store.commit(Sample.batch(replies: [Sample.reply()]))
             #expect(try await store.setWebhookEndpoint("a", disabledReason: "410 Gone", at: Sample.at(350)))
             #expect(try await claim(store).isEmpty)
@@ -209,8 +219,9 @@ struct WebhookOutboxTests {
         }
     }
 
-    @Test func pruningDropsDeliveredEventsButKeepsDeadOnesAndNeverReusesIds() async throws {
-        try await withOutbox { store in
+    @Test(arguments: Backend.available)
+    func pruningDropsDeliveredEventsButKeepsDeadOnesAndNeverReusesIds(_ backend: Backend) async throws {
+        try await withOutbox(backend) { store in
             _ = try await store.commit(Sample.batch(replies: [Sample.reply(sequence: "1"), Sample.reply(sequence: "2")]))
             let claimed = try await claim(store)
             try await store.recordWebhookAttempts([

@@ -39,10 +39,16 @@ struct LedgerLocation: ParsableArguments {
     @Option(help: ArgumentHelp("Use this ledger file instead of the one in the configuration.", valueName: "path"))
     var store: String?
 
-    /// Read-write, for the commands that change delivery state. Opened read-only first, which checks
-    /// that the file exists and is a ledger at this build's schema: a typo never creates a new file.
-    func openForWriting() async throws -> SQLiteLedgerStore {
-        let reader = try LedgerOptions.openStore(config: config, store: store)
+    /// The outbox to read: the ledger file read-only, or the configuration's PostgreSQL ledger.
+    func openForReading() async throws -> any WebhookOutbox & LedgerStore {
+        try Self.outbox(try await LedgerOptions.openLedger(config: config, store: store))
+    }
+
+    /// Read-write, for the commands that change delivery state. A file is opened read-only first, which
+    /// checks that it exists and is a ledger at this build's schema: a typo never creates a new file.
+    func openForWriting() async throws -> any WebhookOutbox & LedgerStore {
+        let opened = try await LedgerOptions.openLedger(config: config, store: store)
+        guard let reader = opened as? SQLiteLedgerStore else { return try Self.outbox(opened) }
         let path = reader.path
         await reader.close()
         do {
@@ -50,6 +56,13 @@ struct LedgerLocation: ParsableArguments {
         } catch {
             throw CLIError("cannot open the ledger at \(path): \(error)", exitCode: 73)
         }
+    }
+
+    private static func outbox(_ store: any LedgerStore) throws -> any WebhookOutbox & LedgerStore {
+        guard let outbox = store as? any WebhookOutbox & LedgerStore else {
+            throw CLIError("this ledger has no webhook outbox", exitCode: 69)
+        }
+        return outbox
     }
 }
 
@@ -73,7 +86,7 @@ struct DeliveriesSummaryCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingCLIErrors {
-            let store = try LedgerOptions.openStore(config: location.config, store: location.store)
+            let store = try await location.openForReading()
             let summaries = try await store.webhookDeliverySummary()
             await store.close()
             let rows = summaries.map { s in

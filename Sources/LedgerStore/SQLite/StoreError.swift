@@ -37,7 +37,12 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Whether trying the same operation again (after a pause for ``Kind/unavailable``) can succeed.
     public var isRetryable: Bool { kind == .busy || kind == .unavailable }
 
-    public var description: String { "ledger store \(kind.rawValue) (sqlite code \(code)): \(message)" }
+    /// The SQLite result code when there is one; the PostgreSQL store puts the SQLSTATE in the message
+    /// and leaves the code 0.
+    public var description: String {
+        code == 0 ? "ledger store \(kind.rawValue): \(message)"
+            : "ledger store \(kind.rawValue) (sqlite code \(code)): \(message)"
+    }
 
     /// Maps a SQLite result code (primary or extended) to what the caller should do about it.
     public static func classify(code: Int32) -> Kind {

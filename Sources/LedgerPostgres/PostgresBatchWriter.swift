@@ -95,19 +95,45 @@ struct PostgresBatchWriter {
         return (merger, effects)
     }
 
-    /// Every stored row of the batch's send ids, locked until the commit, in id order.
+    /// The stored rows the batch can touch, locked until the commit, in id order: the exact row of
+    /// each receipt with a phone; the row of each tracked send and its send id's phoneless row (an
+    /// orphan it may adopt); every row of the send id of a receipt without a phone (it may belong to
+    /// the send id's only row). Only those: receipts of one batch send (one send id, many phones)
+    /// committed by two daemons at once do not wait for each other.
     private func lockSends(_ batch: LedgerBatch, newReceipts: [Received<DeliveryReceipt>]) async throws -> [SendState] {
-        struct Key: Hashable, Encodable { let provider: String; let biz_id: String }
-        let keys = Set(batch.sends.map { Key(provider: $0.provider.rawValue, biz_id: $0.bizId) }
-            + newReceipts.map { Key(provider: $0.event.provider.rawValue, biz_id: $0.event.bizId) })
+        struct Exact: Hashable, Encodable { let provider: String; let biz_id: String; let phone_number: String }
+        struct Whole: Hashable, Encodable { let provider: String; let biz_id: String }
+        var exact = Set<Exact>()
+        var whole = Set<Whole>()
+        for send in batch.sends {
+            let key = SendKey(provider: send.provider, bizId: send.bizId, phoneNumber: send.phoneNumber)
+            exact.insert(Exact(provider: key.provider.rawValue, biz_id: key.bizId, phone_number: key.phoneNumber ?? ""))
+            exact.insert(Exact(provider: key.provider.rawValue, biz_id: key.bizId, phone_number: ""))
+        }
+        for item in newReceipts {
+            let key = SendKey(provider: item.event.provider, bizId: item.event.bizId, phoneNumber: item.event.phoneNumber)
+            if let phone = key.phoneNumber {
+                exact.insert(Exact(provider: key.provider.rawValue, biz_id: key.bizId, phone_number: phone))
+            } else {
+                whole.insert(Whole(provider: key.provider.rawValue, biz_id: key.bizId))
+            }
+        }
         let sql = """
             SELECT \(PostgresRows.sendStateColumns) FROM sends
-            WHERE (provider, biz_id) IN (SELECT provider, biz_id FROM jsonb_to_recordset($1::jsonb) AS k(provider text, biz_id text))
+            WHERE (provider, biz_id, phone_number) IN (SELECT provider, biz_id, phone_number
+                    FROM jsonb_to_recordset($1::jsonb) AS k(provider text, biz_id text, phone_number text))
+                OR (provider, biz_id) IN (SELECT provider, biz_id
+                    FROM jsonb_to_recordset($2::jsonb) AS w(provider text, biz_id text))
             ORDER BY id FOR UPDATE
             """
-        let rows = try await connection.query(try query(sql, Recordset.encode(Array(keys))), logger: logger)
+        var binds = PostgresBindings(capacity: 2)
+        binds.append(try Recordset.encode(exact.map { Exact(provider: $0.provider, biz_id: PostgresRows.text($0.biz_id),
+                                                              phone_number: PostgresRows.text($0.phone_number)) }))
+        binds.append(try Recordset.encode(whole.map { Whole(provider: $0.provider, biz_id: PostgresRows.text($0.biz_id)) }))
         var stored: [SendState] = []
-        for try await row in rows { stored.append(try PostgresRows.sendState(row)) }
+        for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+            stored.append(try PostgresRows.sendState(row))
+        }
         return stored
     }
 

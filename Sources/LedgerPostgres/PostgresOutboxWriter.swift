@@ -94,7 +94,8 @@ struct PostgresOutboxWriter {
     static func closedEvents(_ checks: [SendCheck], open: [SendKeyText: (id: Int64, outId: String?)]) -> [OutboxEvent] {
         checks.compactMap { check in
             guard case .close(let reason) = check.outcome,
-                  let send = open[SendKeyText(check.send.provider.rawValue, check.send.bizId, check.send.phoneNumber ?? "")]
+                  let send = open[SendKeyText(check.send.provider.rawValue, PostgresRows.text(check.send.bizId),
+                                              PostgresRows.text(check.send.phoneNumber ?? ""))]
             else { return nil }
             let settled = SettledSend(sendId: send.id, provider: check.send.provider, bizId: check.send.bizId,
                                       outId: send.outId, phoneNumber: check.send.phoneNumber,

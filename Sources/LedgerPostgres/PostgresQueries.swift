@@ -123,8 +123,8 @@ enum PostgresQueries {
 
         init(_ check: SendCheck) {
             provider = check.send.provider.rawValue
-            biz_id = check.send.bizId
-            phone_number = check.send.phoneNumber ?? ""
+            biz_id = PostgresRows.text(check.send.bizId)
+            phone_number = PostgresRows.text(check.send.phoneNumber ?? "")
             checked_at = Millis.from(check.checkedAt)
             switch check.outcome {
             case .checkAgain(let at): next_check_at = Millis.from(at); reason = nil

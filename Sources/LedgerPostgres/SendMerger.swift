@@ -86,6 +86,7 @@ struct SendMerger {
     /// Records `send` as tracked. Returns `true` when it was not tracked before (absent, or known only
     /// from receipts); a send tracked already only gains the fields it lacked.
     mutating func track(_ send: SendRecord, firstCheckDelay: TimeInterval) -> Bool {
+        let send = Self.storable(send)
         let key = SendKey(provider: send.provider, bizId: send.bizId, phoneNumber: send.phoneNumber)
         let phone = key.phoneNumber ?? ""
         let firstCheck = Millis.from(send.sentAt.addingTimeInterval(max(0, firstCheckDelay)))
@@ -118,6 +119,7 @@ struct SendMerger {
     /// Moves the receipt's send by the merge rule, creating it untracked when it is not known yet
     /// (the receipt is never dropped for lack of a send).
     mutating func apply(_ receipt: DeliveryReceipt, receivedAt: Date) -> Effect {
+        let receipt = Self.storable(receipt)
         let key = SendKey(provider: receipt.provider, bizId: receipt.bizId, phoneNumber: receipt.phoneNumber)
         let provider = key.provider.rawValue
         let reportedAt = Millis.from(receipt.reportedAt ?? receivedAt)
@@ -149,6 +151,26 @@ struct SendMerger {
         row.sentAt = row.sentAt ?? receipt.sentAt.map(Millis.from)
         update(index, row)
         return .updated(index)
+    }
+
+    /// The send's text as the table stores it (PostgresRows.text): keys compare equal to stored rows.
+    private static func storable(_ send: SendRecord) -> SendRecord {
+        var send = send
+        send.bizId = PostgresRows.text(send.bizId)
+        send.phoneNumber = PostgresRows.text(send.phoneNumber)
+        send.outId = PostgresRows.text(send.outId)
+        send.templateCode = PostgresRows.text(send.templateCode)
+        send.signName = PostgresRows.text(send.signName)
+        return send
+    }
+
+    private static func storable(_ receipt: DeliveryReceipt) -> DeliveryReceipt {
+        var receipt = receipt
+        receipt.bizId = PostgresRows.text(receipt.bizId)
+        receipt.phoneNumber = PostgresRows.text(receipt.phoneNumber)
+        receipt.outId = PostgresRows.text(receipt.outId)
+        receipt.providerCode = PostgresRows.text(receipt.providerCode)
+        return receipt
     }
 
     private func find(_ provider: String, _ bizId: String, _ phone: String) -> Int? {

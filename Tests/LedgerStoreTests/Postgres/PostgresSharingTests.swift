@@ -150,6 +150,15 @@ struct PostgresSharingTests {
             let reply = try #require(try await stores[0].replies(.all()).first)
             #expect(reply.message.content == "a\u{FFFD}b")
             #expect(reply.message.rawBody == Data([0x61, 0x00, 0x62]), "the raw body keeps the original bytes")
+
+            // In the keys too: the send and its receipt meet, and the receipt again is a duplicate.
+            let receipt = Sample.receipt(bizId: "b\u{0}1", phone: "138\u{0}1")
+            let first = try await stores[0].commit(Sample.batch(receipts: [receipt],
+                                                                sends: [Sample.send(bizId: "b\u{0}1", phone: "138\u{0}1")]))
+            #expect(first.receipts.new == 1 && first.sends.new == 1 && first.sendsUpdated == 1)
+            #expect(try await stores[0].commit(Sample.batch(receipts: [receipt])).receipts.duplicate == 1)
+            let send = try #require(try await stores[0].sends(.all()).first)
+            #expect(send.key.bizId == "b\u{FFFD}1" && send.status.state == .delivered)
         }
     }
 

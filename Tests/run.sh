@@ -58,7 +58,8 @@ export SMSLEDGER_TEST_POSTGRES_URL
 echo "== swift test (TZ=UTC)"
 TZ=UTC run_swift_tests .build/swift-test.log swift test --skip-build
 # A suite that is skipped cannot fail: make sure the PostgreSQL ones really ran.
-for suite in "PostgreSQL ledger store conformance" "PostgreSQL ledger shared by several daemons"; do
+for suite in "PostgreSQL ledger store conformance" "PostgreSQL ledger shared by several daemons" \
+             "The command line on a PostgreSQL ledger"; do
     grep -q "Suite \"$suite\" passed" .build/swift-test.log \
         || { echo "tests: the suite \"$suite\" did not run and pass" >&2; exit 1; }
 done

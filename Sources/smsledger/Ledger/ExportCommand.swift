@@ -10,10 +10,11 @@ struct ExportCommand: AsyncParsableCommand {
         commandName: "export",
         abstract: "Stream a table's rows in a time window as JSON lines or CSV, oldest first.",
         discussion: """
-            Reads the ledger read-only, a page of rows at a time, so memory stays flat however many \
-            rows there are and the daemon can keep running. The fields are those of `--json` of the \
-            listing commands (receipts, replies, sends, quarantine), times in RFC 3339 UTC, bodies as \
-            UTF-8 text (base64 when they are not text).
+            Reads the ledger (a SQLite file read-only, or the configuration's PostgreSQL ledger) a \
+            page of rows at a time, so memory stays flat however many rows there are and the daemon \
+            can keep running. The fields are those of `--json` of the listing commands (receipts, \
+            replies, sends, quarantine), times in RFC 3339 UTC, bodies as UTF-8 text (base64 when \
+            they are not text).
 
             CSV follows RFC 4180: a header line, CRLF line ends, UTF-8, and fields with commas, quotes \
             or line breaks quoted (SMS content often has all three). The time window is on each \
@@ -57,23 +58,39 @@ struct ExportCommand: AsyncParsableCommand {
         let from = try since.map { try TimeArgument.parse($0, option: "--since", now: now) }
         let to = try until.map { try TimeArgument.parse($0, option: "--until", now: now) }
         try await CLIError.reporting {
-            let store = try LedgerOptions.openStore(config: ledger.config, store: ledger.store)
-            defer { Task { await store.close() } }
-            var cursor: ExportCursor?
-            var wroteHeader = false
-            repeat {
-                let page = try await store.exportPage(kind, from: from, to: to, after: cursor, limit: Self.pageSize)
-                let rows = page.records.map(LedgerRows.record)
-                var text = ""
-                if format == .csv, !wroteHeader, let first = rows.first {
-                    text += CSVText.record(first.fields.map(\.0))
-                    wroteHeader = true
+            let store = try await LedgerOptions.openLedger(config: ledger.config, store: ledger.store)
+            do {
+                guard let source = store as? any LedgerExportSource else {
+                    throw CLIError("this ledger cannot be exported", exitCode: 69)
                 }
-                text += format == .csv ? rows.map(Self.csv).joined() : RowRendering.jsonLines(rows)
-                FileOutput.write(text)
-                cursor = page.next
-            } while cursor != nil
+                try await stream(source, from: from, to: to)
+            } catch let error as CLIError {
+                await store.close()
+                throw error
+            } catch {
+                await store.close()
+                throw CLIError("cannot export the \(kind.rawValue): \(error)")
+            }
+            await store.close()
         }
+    }
+
+    /// Writes every page as it arrives: one page of rows in memory at a time, whatever the window.
+    private func stream(_ source: any LedgerExportSource, from: Date?, to: Date?) async throws {
+        var cursor: ExportCursor?
+        var wroteHeader = false
+        repeat {
+            let page = try await source.exportPage(kind, from: from, to: to, after: cursor, limit: Self.pageSize)
+            let rows = page.records.map(LedgerRows.record)
+            var text = ""
+            if format == .csv, !wroteHeader, let first = rows.first {
+                text += CSVText.record(first.fields.map(\.0))
+                wroteHeader = true
+            }
+            text += format == .csv ? rows.map(Self.csv).joined() : RowRendering.jsonLines(rows)
+            FileOutput.write(text)
+            cursor = page.next
+        } while cursor != nil
     }
 
     static func csv(_ row: OutputRow) -> String {

@@ -54,10 +54,16 @@ struct StatsCommand: AsyncParsableCommand {
                                     to: try until.map { try TimeArgument.parse($0, option: "--until", now: now) },
                                     grouping: by ?? .none, topErrors: top)
         do {
-            let ledger = try LedgerOptions.openStore(config: config, store: store)
+            let ledger = try await LedgerOptions.openLedger(config: config, store: store)
             let statistics: DeliveryStatistics
             do {
-                statistics = try await ledger.statistics(query)
+                guard let source = ledger as? any LedgerStatisticsSource else {
+                    throw CLIError("this ledger cannot compute delivery statistics", exitCode: 69)
+                }
+                statistics = try await source.statistics(query)
+            } catch let error as CLIError {
+                await ledger.close()
+                throw error
             } catch {
                 await ledger.close()
                 throw CLIError("cannot read the statistics: \(error)")

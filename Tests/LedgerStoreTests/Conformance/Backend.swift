@@ -14,9 +14,11 @@ enum Backend: String, Sendable, CustomTestStringConvertible {
 
     var testDescription: String { rawValue }
 
-    /// A fresh, empty store with every capability the daemon uses; `webhookEvents` makes it write the
-    /// outbox in each commit, as while webhook endpoints are configured.
-    func open(webhookEvents: Bool = false) async throws -> any LedgerStore & LedgerRetention & LedgerGaugeSource & WebhookOutbox {
+    /// A fresh, empty store with every capability the daemon and the CLI use; `webhookEvents` makes it
+    /// write the outbox in each commit, as while webhook endpoints are configured.
+    func open(webhookEvents: Bool = false) async throws
+        -> any LedgerStore & LedgerRetention & LedgerGaugeSource & WebhookOutbox & LedgerStatisticsSource
+            & LedgerExportSource {
         switch self {
         case .sqlite:
             var options = SQLiteLedgerOptions()

@@ -36,7 +36,11 @@ public final class PostgresLedgerStore: LedgerStore {
             database: options.database, tls: Self.tls(options.tls))
         configuration.options.maximumConnections = options.poolSize
         configuration.options.connectTimeout = .seconds(10)
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // The pool's own messages: each failed connection attempt at info and a warning when a lease
+        // races the pool's start are noise in the journal; the operations that fail report the cause.
+        var background = logger
+        background.logLevel = .error
+        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
         self.options = options
         self.client = client
         self.logger = logger

@@ -42,8 +42,8 @@ public struct ExportPage: Sendable {
 /// neither memory nor a read snapshot for its whole length, and the daemon's own reads interleave.
 /// Each page starts from the cursor through the table's time index, so every page costs the same.
 /// Rows are in time order (the same time column as ``LedgerQuery``: `receivedAt` for receipts and
-/// replies, `lastSeen` for quarantine; sends by ten-minute bucket of `sentAt`, then by id, so sends
-/// within the same ten minutes come in the order they were recorded). Sends without a send time are
+/// replies, `lastSeen` for quarantine; sends by `sentAt` (on SQLite by its ten-minute bucket), then
+/// by id, so sends of the same time come in the order they were recorded). Sends without a send time are
 /// not exported: they have no place in a time-ordered export (`smsledger sends` lists them).
 public protocol LedgerExportSource: Sendable {
     /// Up to `limit` rows of `kind` with time in `[from, to)` (either bound may be `nil`), after `cursor`.

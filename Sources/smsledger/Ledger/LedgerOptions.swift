@@ -77,8 +77,8 @@ struct LedgerOptions: ParsableArguments {
         }
     }
 
-    /// The SQLite ledger, read-only, for the commands that only it supports so far (stats, export,
-    /// backup, deliveries); with a PostgreSQL configuration they say so.
+    /// The SQLite ledger file, read-only: for `backup`, which only a file has, and for the file named
+    /// by `--store`; with a PostgreSQL configuration and no `--store` it says so.
     static func openStore(config: String, store: String?) throws -> SQLiteLedgerStore {
         let path = try ledgerPath(config: config, store: store)
         do {

@@ -58,6 +58,14 @@ struct PostgresCommandTests {
 
             let deliveries = try CommandLineTests.run(["deliveries", "--config", config])
             #expect(deliveries.status == 0, "\(deliveries.stderr)")
+
+            let stats = try CommandLineTests.run(["stats", "--config", config, "--since", "7d", "--json"])
+            #expect(stats.status == 0, "\(stats.stderr)")
+            #expect(stats.stdout.contains("\"sends\":1"), "\(stats.stdout)")
+
+            let export = try CommandLineTests.run(["export", "--config", config, "--kind", "sends", "--format", "csv"])
+            #expect(export.status == 0, "\(export.stderr)")
+            #expect(export.stdout.contains("pg-1^0"), "\(export.stdout)")
         }
     }
 

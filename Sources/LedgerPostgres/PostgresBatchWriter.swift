@@ -53,17 +53,7 @@ struct PostgresBatchWriter {
         guard !items.isEmpty else { return [] }
         var seen = Set<String>()
         let unique = items.filter { seen.insert($0.event.dedupeKey).inserted }
-        let sql = """
-            INSERT INTO receipts (dedupe_key, provider, source, biz_id, out_id, phone_number, state, is_final,
-                retryable, provider_code, provider_text, sent_at, reported_at, sms_size, raw_body, mns_message_id,
-                received_at)
-            SELECT dedupe_key, provider, source, biz_id, out_id, phone_number, state, is_final, retryable,
-                provider_code, provider_text, sent_at, reported_at, sms_size, decode(raw_body, 'base64'),
-                mns_message_id, received_at
-            FROM \(PostgresRows.receiptRecordset.from("$1")) ORDER BY dedupe_key
-            ON CONFLICT (dedupe_key) DO NOTHING
-            RETURNING dedupe_key, id
-            """
+        let sql = InsertReceipts.self
         let inserted = try await keyed(sql, try Recordset.encode(unique.map(PostgresRows.ReceiptRow.init)))
         summary.receipts.new = inserted.count
         summary.receipts.duplicate = items.count - inserted.count
@@ -121,22 +111,12 @@ struct PostgresBatchWriter {
         // Two joins and a UNION, not one WHERE with OR: with OR the planner scanned the whole table
         // for every batch (16 ms at 50,000 sends, and most of the server's CPU in the drain);
         // each join here is an index lookup per key.
-        let sql = """
-            SELECT \(PostgresRows.sendStateColumns) FROM sends WHERE id IN (
-                SELECT s.id FROM sends s
-                JOIN jsonb_to_recordset($1::jsonb) AS k(provider text, biz_id text, phone_number text)
-                    ON s.provider = k.provider AND s.biz_id = k.biz_id AND s.phone_number = k.phone_number
-                UNION
-                SELECT s.id FROM sends s JOIN jsonb_to_recordset($2::jsonb) AS w(provider text, biz_id text)
-                    ON s.provider = w.provider AND s.biz_id = w.biz_id)
-            ORDER BY id FOR UPDATE
-            """
         var binds = PostgresBindings(capacity: 2)
         binds.append(try Recordset.encode(exact.map { Exact(provider: $0.provider, biz_id: PostgresRows.text($0.biz_id),
                                                               phone_number: PostgresRows.text($0.phone_number)) }))
         binds.append(try Recordset.encode(whole.map { Whole(provider: $0.provider, biz_id: PostgresRows.text($0.biz_id)) }))
         var stored: [SendState] = []
-        for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+        for try await row in try await connection.execute(Prepared<LockSends>(bindings: binds), logger: logger) {
             stored.append(try PostgresRows.sendState(row))
         }
         return stored
@@ -145,17 +125,9 @@ struct PostgresBatchWriter {
     /// Inserts the new rows and returns their ids by key.
     private func insertSends(_ rows: [SendState]) async throws -> [SendKeyText: Int64] {
         guard !rows.isEmpty else { return [:] }
-        let sql = """
-            INSERT INTO sends (provider, biz_id, phone_number, out_id, sent_at, template_code, sign_name, tracked,
-                state, is_final, retryable, provider_code, last_report_at, next_check_at)
-            SELECT provider, biz_id, phone_number, out_id, sent_at, template_code, sign_name, tracked,
-                state, is_final, retryable, provider_code, last_report_at, next_check_at
-            FROM \(PostgresRows.sendRecordset.from("$1")) ORDER BY provider, biz_id, phone_number
-            ON CONFLICT (provider, biz_id, phone_number) DO NOTHING
-            RETURNING provider, biz_id, phone_number, id
-            """
+        let sql = InsertSends.self
         var ids: [SendKeyText: Int64] = [:]
-        for try await row in try await connection.query(try query(sql, Recordset.encode(rows)), logger: logger) {
+        for try await row in try await connection.execute(Prepared(sql, try Recordset.encode(rows)), logger: logger) {
             let (provider, bizId, phone, id) = try row.decode((String, String, String, Int64).self)
             ids[SendKeyText(provider, bizId, phone)] = id
         }
@@ -165,14 +137,8 @@ struct PostgresBatchWriter {
 
     private func updateSends(_ rows: [SendState]) async throws {
         guard !rows.isEmpty else { return }
-        let sql = """
-            UPDATE sends s SET phone_number = r.phone_number, out_id = r.out_id, sent_at = r.sent_at,
-                template_code = r.template_code, sign_name = r.sign_name, tracked = r.tracked, state = r.state,
-                is_final = r.is_final, retryable = r.retryable, provider_code = r.provider_code,
-                last_report_at = r.last_report_at, next_check_at = r.next_check_at
-            FROM \(PostgresRows.sendRecordset.from("$1")) WHERE s.id = r.id
-            """
-        try await connection.query(try query(sql, Recordset.encode(rows)), logger: logger)
+        let sql = UpdateSends.self
+        for try await _ in try await connection.execute(Prepared(sql, try Recordset.encode(rows)), logger: logger) {}
     }
 
     // MARK: Replies and quarantine
@@ -181,15 +147,7 @@ struct PostgresBatchWriter {
     private func insertReplies(_ items: [Received<InboundMessage>],
                                into summary: inout CommitSummary) async throws -> [(Received<InboundMessage>, Int64)] {
         guard !items.isEmpty else { return [] }
-        let sql = """
-            INSERT INTO replies (dedupe_key, phone_number, content, sent_at, dest_code, sequence_id, sign_name,
-                raw_body, mns_message_id, received_at)
-            SELECT dedupe_key, phone_number, content, sent_at, dest_code, sequence_id, sign_name,
-                decode(raw_body, 'base64'), mns_message_id, received_at
-            FROM \(PostgresRows.replyRecordset.from("$1")) ORDER BY dedupe_key
-            ON CONFLICT (dedupe_key) DO NOTHING
-            RETURNING dedupe_key, id
-            """
+        let sql = InsertReplies.self
         var inserted = try await keyed(sql, try Recordset.encode(items.map(PostgresRows.ReplyRow.init)))
         summary.replies.new = inserted.count
         summary.replies.duplicate = items.count - inserted.count
@@ -214,18 +172,10 @@ struct PostgresBatchWriter {
                 order.append((row.sha256, item))
             }
         }
-        let sql = """
-            INSERT INTO quarantine (source, raw_body, sha256, reason, context, first_seen, last_seen, count)
-            SELECT source, decode(raw_body, 'base64'), decode(sha256, 'hex'), reason, context, first_seen,
-                last_seen, count
-            FROM \(PostgresRows.quarantineRecordset.from("$1")) ORDER BY sha256
-            ON CONFLICT (sha256) DO UPDATE SET count = quarantine.count + excluded.count,
-                last_seen = greatest(quarantine.last_seen, excluded.last_seen)
-            RETURNING encode(sha256, 'hex'), id, xmax = 0
-            """
+        let sql = UpsertQuarantine.self
         var created: [String: Int64] = [:]
         let json = try Recordset.encode(order.compactMap { folded[$0.0] })
-        for try await row in try await connection.query(try query(sql, json), logger: logger) {
+        for try await row in try await connection.execute(Prepared(sql, json), logger: logger) {
             let (digest, id, isNew) = try row.decode((String, Int64, Bool).self)
             if isNew { created[digest] = id }
         }
@@ -236,19 +186,89 @@ struct PostgresBatchWriter {
 
     // MARK: Running
 
-    private func query(_ sql: String, _ json: String) throws -> PostgresQuery {
-        var binds = PostgresBindings(capacity: 1)
-        binds.append(json)
-        return PostgresQuery(unsafeSQL: sql, binds: binds)
-    }
 
     /// Runs `sql` with one recordset bind; its result is (key text, id) pairs.
-    private func keyed(_ sql: String, _ json: String) async throws -> [String: Int64] {
+    private func keyed<Statement: WriterStatement>(_ sql: Statement.Type, _ json: String) async throws -> [String: Int64] {
         var result: [String: Int64] = [:]
-        for try await row in try await connection.query(try query(sql, json), logger: logger) {
+        for try await row in try await connection.execute(Prepared(sql, json), logger: logger) {
             let (key, id) = try row.decode((String, Int64).self)
             result[key] = id
         }
         return result
     }
+}
+
+// The writer's statements, prepared once per connection (``Prepared``).
+
+enum InsertReceipts: WriterStatement {
+    static let sql = """
+        INSERT INTO receipts (dedupe_key, provider, source, biz_id, out_id, phone_number, state, is_final,
+            retryable, provider_code, provider_text, sent_at, reported_at, sms_size, raw_body, mns_message_id,
+            received_at)
+        SELECT dedupe_key, provider, source, biz_id, out_id, phone_number, state, is_final, retryable,
+            provider_code, provider_text, sent_at, reported_at, sms_size, decode(raw_body, 'base64'),
+            mns_message_id, received_at
+        FROM \(PostgresRows.receiptRecordset.from("$1")) ORDER BY dedupe_key
+        ON CONFLICT (dedupe_key) DO NOTHING
+        RETURNING dedupe_key, id
+        """
+}
+
+enum LockSends: WriterStatement {
+    static let sql = """
+        SELECT \(PostgresRows.sendStateColumns) FROM sends WHERE id IN (
+            SELECT s.id FROM sends s
+            JOIN jsonb_to_recordset($1::jsonb) AS k(provider text, biz_id text, phone_number text)
+                ON s.provider = k.provider AND s.biz_id = k.biz_id AND s.phone_number = k.phone_number
+            UNION
+            SELECT s.id FROM sends s JOIN jsonb_to_recordset($2::jsonb) AS w(provider text, biz_id text)
+                ON s.provider = w.provider AND s.biz_id = w.biz_id)
+        ORDER BY id FOR UPDATE
+        """
+}
+
+enum InsertSends: WriterStatement {
+    static let sql = """
+        INSERT INTO sends (provider, biz_id, phone_number, out_id, sent_at, template_code, sign_name, tracked,
+            state, is_final, retryable, provider_code, last_report_at, next_check_at)
+        SELECT provider, biz_id, phone_number, out_id, sent_at, template_code, sign_name, tracked,
+            state, is_final, retryable, provider_code, last_report_at, next_check_at
+        FROM \(PostgresRows.sendRecordset.from("$1")) ORDER BY provider, biz_id, phone_number
+        ON CONFLICT (provider, biz_id, phone_number) DO NOTHING
+        RETURNING provider, biz_id, phone_number, id
+        """
+}
+
+enum UpdateSends: WriterStatement {
+    static let sql = """
+        UPDATE sends s SET phone_number = r.phone_number, out_id = r.out_id, sent_at = r.sent_at,
+            template_code = r.template_code, sign_name = r.sign_name, tracked = r.tracked, state = r.state,
+            is_final = r.is_final, retryable = r.retryable, provider_code = r.provider_code,
+            last_report_at = r.last_report_at, next_check_at = r.next_check_at
+        FROM \(PostgresRows.sendRecordset.from("$1")) WHERE s.id = r.id
+        """
+}
+
+enum InsertReplies: WriterStatement {
+    static let sql = """
+        INSERT INTO replies (dedupe_key, phone_number, content, sent_at, dest_code, sequence_id, sign_name,
+            raw_body, mns_message_id, received_at)
+        SELECT dedupe_key, phone_number, content, sent_at, dest_code, sequence_id, sign_name,
+            decode(raw_body, 'base64'), mns_message_id, received_at
+        FROM \(PostgresRows.replyRecordset.from("$1")) ORDER BY dedupe_key
+        ON CONFLICT (dedupe_key) DO NOTHING
+        RETURNING dedupe_key, id
+        """
+}
+
+enum UpsertQuarantine: WriterStatement {
+    static let sql = """
+        INSERT INTO quarantine (source, raw_body, sha256, reason, context, first_seen, last_seen, count)
+        SELECT source, decode(raw_body, 'base64'), decode(sha256, 'hex'), reason, context, first_seen,
+            last_seen, count
+        FROM \(PostgresRows.quarantineRecordset.from("$1")) ORDER BY sha256
+        ON CONFLICT (sha256) DO UPDATE SET count = quarantine.count + excluded.count,
+            last_seen = greatest(quarantine.last_seen, excluded.last_seen)
+        RETURNING encode(sha256, 'hex'), id, xmax = 0
+        """
 }

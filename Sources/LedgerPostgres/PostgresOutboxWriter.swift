@@ -31,14 +31,14 @@ struct PostgresOutboxWriter {
                      send_id: event.sendId, receipt_id: event.receiptId, reply_id: event.replyId,
                      quarantine_id: event.quarantineId, body: Data(event.body))
         }
-        var binds = PostgresBindings(capacity: 1)
-        binds.append(try Recordset.encode(rows))
-        try await connection.query(PostgresQuery(unsafeSQL: Self.insertEvents, binds: binds), logger: logger)
+        let statement = Prepared(InsertEvents.self, try Recordset.encode(rows))
+        for try await _ in try await connection.execute(statement, logger: logger) {}
     }
 
     /// Events in batch order (the identity follows the insert order), each with a delivery row due at
     /// its own time for every endpoint that subscribes to its type.
-    static let insertEvents = """
+    enum InsertEvents: WriterStatement {
+        static let sql = """
         WITH event AS (
             INSERT INTO webhook_events (type, created_at, send_id, receipt_id, reply_id, quarantine_id, body)
             SELECT type, created_at, send_id, receipt_id, reply_id, quarantine_id, decode(body, 'base64')
@@ -47,6 +47,7 @@ struct PostgresOutboxWriter {
         INSERT INTO webhook_deliveries (endpoint, event_seq, next_attempt_at)
         SELECT p.name, event.seq, event.created_at FROM event JOIN webhook_endpoints p ON event.type = ANY (p.event_types)
         """
+    }
 
     /// A new receipt's event, and the settled event when it made its send final: the rules of the
     /// SQLite writer's OutboxWriter, on the merged rows.

@@ -47,13 +47,15 @@ run_swift_tests() {
 export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-threads=crashed}"
 
 # The PostgreSQL ledger's suites need a server: a throwaway cluster on loopback, removed on exit.
+# Its URL is not named SMSLEDGER_*: the daemons the later stages start read every SMSLEDGER_ variable
+# as a setting and refuse one they do not know.
 pg_dir="$(mktemp -d /tmp/smsledger-pg.XXXXXX)"
 trap 'Tests/System/postgres-cluster.sh stop "$pg_dir"' EXIT
 pg_port=55432
 while (exec 3<>"/dev/tcp/127.0.0.1/$pg_port") 2>/dev/null; do pg_port=$((pg_port + 1)); done
 echo "== PostgreSQL: a private cluster on 127.0.0.1:$pg_port"
-SMSLEDGER_TEST_POSTGRES_URL="$(Tests/System/postgres-cluster.sh start "$pg_dir" "$pg_port")"
-export SMSLEDGER_TEST_POSTGRES_URL
+LEDGER_TEST_POSTGRES_URL="$(Tests/System/postgres-cluster.sh start "$pg_dir" "$pg_port")"
+export LEDGER_TEST_POSTGRES_URL
 
 echo "== swift test (TZ=UTC)"
 TZ=UTC run_swift_tests .build/swift-test.log swift test --skip-build

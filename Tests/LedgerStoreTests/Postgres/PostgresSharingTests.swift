@@ -9,7 +9,7 @@ import Testing
 /// migration that several daemons may start at the same moment. Each "daemon" is a store of its own,
 /// with its own connection pool, on one database.
 @Suite("PostgreSQL ledger shared by several daemons", .enabled(if: TemporaryPostgresLedger.isAvailable,
-                                                               "SMSLEDGER_TEST_POSTGRES_URL names no server"))
+                                                               "LEDGER_TEST_POSTGRES_URL names no server"))
 struct PostgresSharingTests {
     /// Opens `count` stores on one new database, runs `body`, and removes the database.
     private func withStores(_ count: Int, _ body: ([PostgresLedgerStore]) async throws -> Void) async throws {

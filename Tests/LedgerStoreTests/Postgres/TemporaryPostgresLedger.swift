@@ -7,11 +7,11 @@ import SMSLedgerConfig
 import Testing
 
 /// A throwaway database per test on the server that `Tests/run.sh` starts (a private cluster on
-/// loopback, removed afterwards). The server is named by `SMSLEDGER_TEST_POSTGRES_URL`, for instance
+/// loopback, removed afterwards). The server is named by `LEDGER_TEST_POSTGRES_URL`, for instance
 /// `postgresql://postgres@127.0.0.1:55432/postgres?sslmode=disable`; without it the PostgreSQL suites
 /// are skipped (`swift test` alone), and `Tests/run.sh` fails when they did not run.
 enum TemporaryPostgresLedger {
-    static let serverURL = ProcessInfo.processInfo.environment["SMSLEDGER_TEST_POSTGRES_URL"]
+    static let serverURL = ProcessInfo.processInfo.environment["LEDGER_TEST_POSTGRES_URL"]
 
     static var isAvailable: Bool { serverURL != nil }
 

@@ -2,14 +2,14 @@ import Foundation
 import Testing
 
 enum TestPostgresServer {
-    static let url = ProcessInfo.processInfo.environment["SMSLEDGER_TEST_POSTGRES_URL"]
+    static let url = ProcessInfo.processInfo.environment["LEDGER_TEST_POSTGRES_URL"]
 }
 
 /// The commands an operator runs against a shared ledger: `[store] backend = "postgresql"` in the
 /// configuration, nothing else different. Needs the server `Tests/run.sh` starts
-/// (`SMSLEDGER_TEST_POSTGRES_URL`); each test gets a database of its own, made and dropped with psql.
+/// (`LEDGER_TEST_POSTGRES_URL`); each test gets a database of its own, made and dropped with psql.
 @Suite("The command line on a PostgreSQL ledger", .enabled(if: TestPostgresServer.url != nil,
-                                                          "SMSLEDGER_TEST_POSTGRES_URL names no server"))
+                                                          "LEDGER_TEST_POSTGRES_URL names no server"))
 struct PostgresCommandTests {
     static let server = TestPostgresServer.url
 

@@ -58,7 +58,7 @@ struct PostgresExportPage: Sendable {
     /// The page's rows of `table` and the cursor after its last row; no cursor after a short page,
     /// which is the last.
     func read(_ store: PostgresLedgerStore, _ columns: String, from table: String, by time: String,
-              _ decode: @Sendable (PostgresRow) throws -> (LedgerRecord, ExportCursor)) async throws -> ExportPage {
+              _ decode: @escaping @Sendable (PostgresRow) throws -> (LedgerRecord, ExportCursor)) async throws -> ExportPage {
         let rows = try await store.rows(query(columns, table, time), "exporting \(table)", decode)
         return ExportPage(records: rows.map(\.0), next: rows.count == limit ? rows.last?.1 : nil)
     }

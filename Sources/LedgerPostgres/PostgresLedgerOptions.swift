@@ -19,6 +19,10 @@ public struct PostgresLedgerOptions: Sendable, Hashable {
     /// Connections the store may hold open at once. A commit is one transaction on one connection;
     /// readers, the compensator and the pruner take others.
     public var poolSize: Int
+    /// How long one operation (a commit with its retries, a read) may wait for the server before it
+    /// fails as unavailable, which the pollers retry. A statement in flight when the server restarts
+    /// can otherwise stay unanswered for ever (``Deadline``).
+    public var operationTimeout: Duration = .seconds(30)
     /// Write webhook events in the transaction of their cause (while endpoints are configured).
     public var webhookEvents = false
 

@@ -36,6 +36,7 @@ public final class PostgresLedgerStore: LedgerStore {
             database: options.database, tls: Self.tls(options.tls))
         configuration.options.maximumConnections = options.poolSize
         configuration.options.connectTimeout = .seconds(10)
+        configuration.options.additionalStartupParameters = Self.sessionSettings
         // The pool's own messages: each failed connection attempt at info and a warning when a lease
         // races the pool's start are noise in the journal; the operations that fail report the cause.
         var background = logger
@@ -64,6 +65,14 @@ public final class PostgresLedgerStore: LedgerStore {
         self.running = Task { await client.run() }
     }
 
+    /// Settings of every session the store opens, sent at connection time.
+    /// - `idle_in_transaction_session_timeout`: a daemon that stops talking in the middle of a
+    ///   transaction (its operation expired, the process froze) does not keep the rows it locked from
+    ///   the other daemons for longer than this.
+    static let sessionSettings: [(String, String)] = [
+        ("idle_in_transaction_session_timeout", "60s"),
+    ]
+
     private static func connectionConfiguration(_ options: PostgresLedgerOptions) throws -> PostgresConnection.Configuration {
         let tls: PostgresConnection.Configuration.TLS = switch options.tls {
         case .disable: .disable
@@ -74,6 +83,7 @@ public final class PostgresLedgerStore: LedgerStore {
             host: options.host, port: options.port, username: options.username, password: options.password,
             database: options.database, tls: tls)
         configuration.options.connectTimeout = .seconds(10)
+        configuration.options.additionalStartupParameters = sessionSettings
         return configuration
     }
 
@@ -154,23 +164,26 @@ public final class PostgresLedgerStore: LedgerStore {
         return all.first ?? LedgerCounts()
     }
 
-    /// Waits for the operations already started, then closes every connection.
+    /// Waits for the operations already started (each ends by its deadline at the latest), then
+    /// closes every connection; a pool that does not finish closing within a few seconds (a
+    /// connection to a server that stopped answering) is left behind rather than waited for.
     public func close() async {
         state.withLock { $0.closed = true }
         while state.withLock({ $0.inFlight }) > 0 {
             try? await Task.sleep(for: .milliseconds(5))
         }
         running.cancel()
-        await running.value
+        let running = self.running
+        _ = try? await Deadline.run(.seconds(5)) { await running.value }
     }
 
     // MARK: Running statements
 
     /// Runs `body` in one transaction on one connection, again (up to eight times) when it lost a race
     /// with another daemon (a deadlock, a serialization failure, a send created under it).
-    func transaction<T: Sendable>(_ operation: String,
-                                  _ body: @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
-        try await tracked(operation) {
+    func transaction<T: Sendable>(_ operation: String, timeout: Duration? = nil,
+                                  _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
+        try await tracked(operation, timeout: timeout) { [client, logger] in
             var attempt = 1
             while true {
                 do {
@@ -200,9 +213,9 @@ public final class PostgresLedgerStore: LedgerStore {
         }
     }
 
-    func rows<Row: Sendable>(_ query: PostgresQuery, _ operation: String,
-                             _ decode: @Sendable (PostgresRow) throws -> Row) async throws -> [Row] {
-        try await tracked(operation) {
+    func rows<Row: Sendable>(_ query: PostgresQuery, _ operation: String, timeout: Duration? = nil,
+                             _ decode: @escaping @Sendable (PostgresRow) throws -> Row) async throws -> [Row] {
+        try await tracked(operation, timeout: timeout) { [client, logger] in
             try await client.withConnection { connection in
                 var result: [Row] = []
                 for try await row in try await connection.query(query, logger: logger) {
@@ -213,9 +226,11 @@ public final class PostgresLedgerStore: LedgerStore {
         }
     }
 
-    /// Refuses work once closed, counts the operation while it runs (``close()`` waits for it), and
-    /// turns every failure into a ``StoreError``.
-    private func tracked<T: Sendable>(_ operation: String, _ body: () async throws -> T) async throws -> T {
+    /// Refuses work once closed, counts the operation while it runs (``close()`` waits for it), gives
+    /// up on it at the deadline (``Deadline``; the options' `operationTimeout` unless the caller says
+    /// otherwise) and turns every failure into a ``StoreError``.
+    private func tracked<T: Sendable>(_ operation: String, timeout: Duration?,
+                                      _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let admitted = state.withLock { state in
             guard !state.closed else { return false }
             state.inFlight += 1
@@ -226,7 +241,7 @@ public final class PostgresLedgerStore: LedgerStore {
         }
         defer { state.withLock { $0.inFlight -= 1 } }
         do {
-            return try await body()
+            return try await Deadline.run(timeout ?? options.operationTimeout, body)
         } catch {
             throw PostgresStoreError.wrap(error, during: operation)
         }

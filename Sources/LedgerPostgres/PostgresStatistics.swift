@@ -24,7 +24,8 @@ import PostgresNIO
 extension PostgresLedgerStore: LedgerStatisticsSource {
     public func statistics(_ query: StatisticsQuery) async throws -> DeliveryStatistics {
         let window = PostgresStatistics.Window(query)
-        return try await transaction("computing delivery statistics") { connection, logger in
+        // A report over months of a large ledger may take longer than a commit is allowed to wait.
+        return try await transaction("computing delivery statistics", timeout: .seconds(600)) { connection, logger in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             let reader = PostgresStatistics(connection: connection, logger: logger, window: window)
             return try await reader.compute(query)

@@ -23,6 +23,9 @@ enum PostgresStoreError {
 
     static func wrap(_ error: any Error, during operation: String) -> StoreError {
         if let error = error as? StoreError { return error }
+        if let expired = error as? Deadline.Expired {
+            return StoreError(.unavailable, code: 0, message: "\(operation): \(expired)")
+        }
         guard let psql = error as? PSQLError else {
             // The pool's own failures (no connection within the timeout, shut down) and cancellation.
             return StoreError(.unavailable, code: 0, message: "\(operation): \(String(reflecting: error))")

@@ -108,6 +108,8 @@ stage "push crash safety: kill -9 while the emulator pushes; everything answered
     Tests/System/push-crash-safety.sh "$bin"
 stage "webhook crash safety: kill -9 while delivering to a flaky receiver; every event delivered, same webhook-id" \
     Tests/System/webhook-crash-safety.sh "$bin"
+stage "shared ledger: three daemons on one PostgreSQL (kill -9, a stop for good, one lookup per send), then a PostgreSQL restart mid-drain; every message stored once" \
+    Tests/System/shared-ledger.sh "$bin"
 # README's first command, smaller: every send must end in the emulator's true final state.
 demo_check() {
     local log=.build/demo-check.log

@@ -69,8 +69,13 @@ public final class PostgresLedgerStore: LedgerStore {
     /// - `idle_in_transaction_session_timeout`: a daemon that stops talking in the middle of a
     ///   transaction (its operation expired, the process froze) does not keep the rows it locked from
     ///   the other daemons for longer than this.
+    /// - `plan_cache_mode`: the writer's statements are prepared once per connection, and after five
+    ///   runs PostgreSQL would switch to a generic plan, which guesses 100 rows for a
+    ///   `jsonb_to_recordset` and joins accordingly; planned for each batch's own parameters, the
+    ///   send lock and the inserts stay index lookups.
     static let sessionSettings: [(String, String)] = [
         ("idle_in_transaction_session_timeout", "60s"),
+        ("plan_cache_mode", "force_custom_plan"),
     ]
 
     private static func connectionConfiguration(_ options: PostgresLedgerOptions) throws -> PostgresConnection.Configuration {

@@ -17,7 +17,7 @@ struct WatchdogTests {
         let socket = try NotifySocket()
         let daemon = harness.startDaemon(notifySocket: socket.path, stepAllowance: .zero)
         _ = try #require(await socket.waitFor { $0 == "READY=1" })
-        #expect(await socket.waitFor(timeout: .seconds(3)) { $0 == "WATCHDOG=1" } != nil, "alive: pinging")
+        #expect(await socket.waitFor(timeout: .seconds(10)) { $0 == "WATCHDOG=1" } != nil, "alive: pinging")
 
         var lock: OpaquePointer?
         #expect(sqlite3_open(harness.storePath, &lock) == SQLITE_OK)

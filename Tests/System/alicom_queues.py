@@ -151,6 +151,47 @@ def enqueue_mixture(emulator, rng, reports, replies, duplicates):
     return len(report_bodies), len(reply_bodies)
 
 
+def check_ledger_rows(expect, receipt_rows, reply_rows, reports, replies, sources_allowed):
+    """Every distinct enqueued body stored exactly once and as sent, whichever ledger the rows came
+    from. receipt_rows: (biz_id, phone, state, source, raw body); reply_rows: (sequence_id, phone,
+    raw body); reports/replies as made by make_reports/make_replies. `expect(condition, message)`
+    collects the failures."""
+    expect(len(receipt_rows) == len(reports),
+           f"receipts: {len(receipt_rows)} rows, expected {len(reports)} (one per distinct report)")
+    by_biz = {}
+    for biz_id, phone, state, source, raw in receipt_rows:
+        by_biz.setdefault(biz_id, []).append((phone, state, source, raw))
+    doubled_biz = [b for b, found in by_biz.items() if len(found) > 1]
+    expect(not doubled_biz, f"receipts: biz_ids stored more than once: {doubled_biz[:5]}")
+    missing = sorted(set(reports) - set(by_biz))
+    expect(not missing, f"receipts: {len(missing)} enqueued biz_ids missing from the ledger, e.g. {missing[:5]}")
+    unknown = sorted(set(by_biz) - set(reports))
+    expect(not unknown, f"receipts: {len(unknown)} biz_ids never enqueued, e.g. {unknown[:5]}")
+    wrong = [b for b, found in by_biz.items() if b in reports and
+             (found[0][0], found[0][1], found[0][3]) != (reports[b][1], reports[b][2], reports[b][0])]
+    expect(not wrong, f"receipts: {len(wrong)} rows differ from the enqueued body (phone, state, raw body), "
+                      f"e.g. {wrong[:3]}")
+    sources = {found[0][2] for found in by_biz.values()}
+    expect(sources_allowed(sources), f"receipts: unexpected sources {sources}")
+
+    expect(len(reply_rows) == len(replies),
+           f"replies: {len(reply_rows)} rows, expected {len(replies)} (one per distinct reply)")
+    by_seq = {}
+    for sequence_id, phone, raw in reply_rows:
+        by_seq.setdefault(sequence_id, []).append((phone, raw))
+    doubled_seq = [s for s, found in by_seq.items() if len(found) > 1]
+    expect(not doubled_seq, f"replies: sequence ids stored more than once: {doubled_seq[:5]}")
+    missing = sorted(set(replies) - set(by_seq))
+    expect(not missing, f"replies: {len(missing)} enqueued sequence ids missing, e.g. {missing[:5]}")
+    wrong = [q for q, found in by_seq.items() if q in replies and tuple(found[0]) != (replies[q][1], replies[q][0])]
+    expect(not wrong, f"replies: {len(wrong)} rows differ from the enqueued body, e.g. {wrong[:3]}")
+
+
+def check_queues_empty(expect, emulator):
+    for name, depth in emulator.depths().items():
+        expect(depth["visible"] + depth["inFlight"] + depth["delayed"] == 0, f"queue {name} not empty: {depth}")
+
+
 def main():
     parser = argparse.ArgumentParser(description="Seed and watch the emulator's queues.")
     parser.add_argument("url", help="the emulator's base URL, http://127.0.0.1:PORT")

@@ -34,7 +34,8 @@ import tempfile
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree from importing our sibling module
-from alicom_queues import ACCOUNT_UID, Emulator, Failure, enqueue_mixture, make_replies, make_reports
+from alicom_queues import (ACCOUNT_UID, Emulator, Failure, check_ledger_rows, check_queues_empty, enqueue_mixture,
+                           make_replies, make_reports)
 
 KEY_ID = "LTAI5tCrashSafetyKey"
 SECRET = "CrashSafetySecret0123456789abcd"
@@ -198,47 +199,20 @@ def verify(store, reports, replies, emulator):
 
     with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as db:
         expect(db.execute("PRAGMA integrity_check").fetchone()[0] == "ok", "PRAGMA integrity_check is not ok")
-        rows = db.execute("SELECT biz_id, phone_number, state, source, CAST(raw_body AS TEXT) FROM receipts").fetchall()
-        expect(len(rows) == len(reports), f"receipts: {len(rows)} rows, expected {len(reports)} (one per distinct report)")
         for table in ("receipts", "replies"):
             doubled = db.execute(f"SELECT dedupe_key, count(*) FROM {table} GROUP BY dedupe_key HAVING count(*) > 1"
                                  ).fetchall()
             expect(not doubled, f"{table}: dedupe keys stored more than once: {doubled[:5]}")
-        by_biz = {}
-        for biz_id, phone, state, source, raw in rows:
-            by_biz.setdefault(biz_id, []).append((phone, state, source, raw))
-        doubled_biz = [b for b, found in by_biz.items() if len(found) > 1]
-        expect(not doubled_biz, f"receipts: biz_ids stored more than once: {doubled_biz[:5]}")
-        missing = sorted(set(reports) - set(by_biz))
-        expect(not missing, f"receipts: {len(missing)} enqueued biz_ids missing from the ledger, e.g. {missing[:5]}")
-        unknown = sorted(set(by_biz) - set(reports))
-        expect(not unknown, f"receipts: {len(unknown)} biz_ids never enqueued, e.g. {unknown[:5]}")
-        wrong = [b for b, found in by_biz.items() if b in reports and
-                 (found[0][0], found[0][1], found[0][3]) != (reports[b][1], reports[b][2], reports[b][0])]
-        expect(not wrong, f"receipts: {len(wrong)} rows differ from the enqueued body (phone, state, raw body), "
-                          f"e.g. {wrong[:3]}")
-        sources = {found[0][2] for found in by_biz.values()}
-        expect(len(sources) <= 1, f"receipts: unexpected sources {sources}")
-
-        reply_rows = db.execute("SELECT sequence_id, phone_number, CAST(raw_body AS TEXT) FROM replies").fetchall()
-        expect(len(reply_rows) == len(replies),
-               f"replies: {len(reply_rows)} rows, expected {len(replies)} (one per distinct reply)")
-        by_seq = {}
-        for sequence_id, phone, raw in reply_rows:
-            by_seq.setdefault(sequence_id, []).append((phone, raw))
-        doubled_seq = [s for s, found in by_seq.items() if len(found) > 1]
-        expect(not doubled_seq, f"replies: sequence ids stored more than once: {doubled_seq[:5]}")
-        missing = sorted(set(replies) - set(by_seq))
-        expect(not missing, f"replies: {len(missing)} enqueued sequence ids missing, e.g. {missing[:5]}")
-        wrong = [s for s, found in by_seq.items() if s in replies and found[0] != (replies[s][1], replies[s][0])]
-        expect(not wrong, f"replies: {len(wrong)} rows differ from the enqueued body, e.g. {wrong[:3]}")
+        check_ledger_rows(
+            expect,
+            db.execute("SELECT biz_id, phone_number, state, source, CAST(raw_body AS TEXT) FROM receipts").fetchall(),
+            db.execute("SELECT sequence_id, phone_number, CAST(raw_body AS TEXT) FROM replies").fetchall(),
+            reports, replies, lambda sources: len(sources) <= 1)
 
         quarantined = db.execute("SELECT count(*) FROM quarantine").fetchone()[0]
         expect(quarantined == 0, f"quarantine holds {quarantined} entries, expected none")
 
-    depths = emulator.depths()
-    for name, depth in depths.items():
-        expect(depth["visible"] + depth["inFlight"] + depth["delayed"] == 0, f"queue {name} not empty: {depth}")
+    check_queues_empty(expect, emulator)
     return failures
 
 

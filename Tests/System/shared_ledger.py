@@ -64,7 +64,8 @@ import time
 import urllib.parse
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree from importing our sibling modules
-from alicom_queues import ACCOUNT_UID, Emulator, Failure, enqueue_mixture, make_replies, make_reports
+from alicom_queues import (ACCOUNT_UID, Emulator, Failure, check_ledger_rows, check_queues_empty, enqueue_mixture,
+                           make_replies, make_reports)
 from crash_safety import KEY_ID, SECRET, start_daemon
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -383,44 +384,17 @@ def verify_messages(url, reports, replies, emulator, tracked_biz_ids=frozenset()
         doubled = psql(url, f"SELECT dedupe_key, count(*) FROM {table} GROUP BY dedupe_key HAVING count(*) > 1 LIMIT 5")
         expect(not doubled, f"{table}: dedupe keys stored more than once: {doubled}")
 
-    rows = [row for row in psql(url, "SELECT biz_id, phone_number, state, source, convert_from(raw_body, 'UTF8') "
-                                     "FROM receipts") if row[0] not in tracked_biz_ids]
-    expect(len(rows) == len(reports), f"receipts: {len(rows)} rows from the queue, expected {len(reports)} "
-                                      "(one per distinct report)")
-    by_biz = {}
-    for biz_id, phone, state, source, raw in rows:
-        by_biz.setdefault(biz_id, []).append((phone, state, source, raw))
-    doubled_biz = [b for b, found in by_biz.items() if len(found) > 1]
-    expect(not doubled_biz, f"receipts: biz_ids stored more than once: {doubled_biz[:5]}")
-    missing = sorted(set(reports) - set(by_biz))
-    expect(not missing, f"receipts: {len(missing)} enqueued biz_ids missing from the ledger, e.g. {missing[:5]}")
-    unknown = sorted(set(by_biz) - set(reports))
-    expect(not unknown, f"receipts: {len(unknown)} biz_ids never enqueued, e.g. {unknown[:5]}")
-    wrong = [b for b, found in by_biz.items() if b in reports and
-             (found[0][0], found[0][1], found[0][3]) != (reports[b][1], reports[b][2], reports[b][0])]
-    expect(not wrong, f"receipts: {len(wrong)} rows differ from the enqueued body (phone, state, raw body), "
-                      f"e.g. {wrong[:3]}")
-    sources = {found[0][2] for found in by_biz.values()}
-    expect(sources <= {"sms_report"}, f"receipts from the queue: unexpected sources {sources}")
-
+    receipt_rows = [row for row in psql(url, "SELECT biz_id, phone_number, state, source, "
+                                             "convert_from(raw_body, 'UTF8') FROM receipts")
+                    if row[0] not in tracked_biz_ids]
     reply_rows = psql(url, "SELECT sequence_id, phone_number, convert_from(raw_body, 'UTF8') FROM replies")
-    expect(len(reply_rows) == len(replies),
-           f"replies: {len(reply_rows)} rows, expected {len(replies)} (one per distinct reply)")
-    by_seq = {}
-    for sequence_id, phone, raw in reply_rows:
-        by_seq.setdefault(sequence_id, []).append((phone, raw))
-    doubled_seq = [s for s, found in by_seq.items() if len(found) > 1]
-    expect(not doubled_seq, f"replies: sequence ids stored more than once: {doubled_seq[:5]}")
-    missing = sorted(set(replies) - set(by_seq))
-    expect(not missing, f"replies: {len(missing)} enqueued sequence ids missing, e.g. {missing[:5]}")
-    wrong = [s for s, found in by_seq.items() if s in replies and tuple(found[0]) != (replies[s][1], replies[s][0])]
-    expect(not wrong, f"replies: {len(wrong)} rows differ from the enqueued body, e.g. {wrong[:3]}")
+    check_ledger_rows(expect, receipt_rows, reply_rows, reports, replies,
+                      lambda sources: sources <= {"sms_report"})
 
     quarantined = int(psql(url, "SELECT count(*) FROM quarantine")[0][0])
     expect(quarantined == 0, f"quarantine holds {quarantined} entries, expected none")
 
-    for name, depth in emulator.depths().items():
-        expect(depth["visible"] + depth["inFlight"] + depth["delayed"] == 0, f"queue {name} not empty: {depth}")
+    check_queues_empty(expect, emulator)
     return failures
 
 

@@ -36,12 +36,16 @@ public final class WebhookReceiver: Sendable {
         /// What the receiver answered (0 when the answer was a timeout it never sent).
         public var status: Int
         public var headers: [String: String]
+        /// When the request's handler started (before any `delay`).
+        public var arrivedAt: Date
     }
 
     private struct State {
         var faults: Faults
         var random: SeededGenerator
         var requests: [Request] = []
+        var inFlight = 0
+        var peakInFlight = 0
     }
 
     private let key: SymmetricKey
@@ -62,6 +66,10 @@ public final class WebhookReceiver: Sendable {
     }
 
     public var requests: [Request] { state.withLock { $0.requests } }
+
+    /// The most requests the receiver was handling at one time: what a sender's concurrency limit
+    /// allowed (with a `delay`, each request is held long enough to overlap the next ones).
+    public var peakInFlight: Int { state.withLock { $0.peakInFlight } }
 
     /// Distinct `webhook-id`s answered 2xx.
     public var deliveredIDs: Set<String> {
@@ -88,13 +96,19 @@ public final class WebhookReceiver: Sendable {
         let timestamp = request.headers["webhook-timestamp"] ?? ""
         let signature = request.headers["webhook-signature"] ?? ""
         let valid = verify(id: id, timestamp: timestamp, signatures: signature, body: body)
-        let (faults, fails) = state.withLock { s in (s.faults, s.random.chance(s.faults.failShare)) }
+        let arrivedAt = Date()
+        let (faults, fails) = state.withLock { s in
+            s.inFlight += 1
+            s.peakInFlight = max(s.peakInFlight, s.inFlight)
+            return (s.faults, s.random.chance(s.faults.failShare))
+        }
+        defer { state.withLock { $0.inFlight -= 1 } }
         if let delay = faults.delay { try? await Task.sleep(for: delay) }
         let status = !valid ? 401 : faults.gone ? 410 : fails ? faults.failureStatus : 204
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.lowercased()] = field.value }
         let record = Request(id: id, timestamp: timestamp, signature: signature, body: body, signatureValid: valid,
-                             status: status, headers: headers)
+                             status: status, headers: headers, arrivedAt: arrivedAt)
         state.withLock { $0.requests.append(record) }
         return HTTPServerResponse(status: status, body: status == 204 ? "" : "{\"status\":\(status)}")
     }

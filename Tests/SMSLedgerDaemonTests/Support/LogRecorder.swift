@@ -6,6 +6,8 @@ final class LogRecorder: Sendable {
     struct Line: Sendable {
         var level: Logger.Level
         var message: String
+        /// The logger's metadata merged with the line's own, as a journal entry's fields would be.
+        var metadata: [String: String] = [:]
     }
 
     private let lines = Mutex<[Line]>([])
@@ -20,6 +22,11 @@ final class LogRecorder: Sendable {
     /// The messages logged at `level` or above.
     func messages(atLeast level: Logger.Level) -> [String] {
         lines.withLock { $0.filter { $0.level >= level }.map(\.message) }
+    }
+
+    /// The lines logged at `level` or above, with their metadata.
+    func lines(atLeast level: Logger.Level) -> [Line] {
+        lines.withLock { $0.filter { $0.level >= level } }
     }
 
     fileprivate func append(_ line: Line) {
@@ -38,6 +45,8 @@ private struct RecordingLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        recorder.append(LogRecorder.Line(level: event.level, message: event.message.description))
+        let merged = metadata.merging(event.metadata ?? [:]) { _, line in line }
+        recorder.append(LogRecorder.Line(level: event.level, message: event.message.description,
+                                         metadata: merged.mapValues(\.description)))
     }
 }

@@ -49,6 +49,8 @@ struct WebhookDeliveryTests {
     }
 
     private func withRig(faults: WebhookReceiver.Faults = .init(), retries: [Duration] = [.milliseconds(50), .milliseconds(50)],
+                         configure: (inout WebhookEndpointSettings) -> Void = { _ in },
+                         logger: Logger = Logger(label: "test"),
                          _ body: (Rig) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smsledger-webhooks-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -64,11 +66,11 @@ struct WebhookDeliveryTests {
                                                secret: Secret(Self.secret))
         endpoint.timeout = .seconds(2)
         endpoint.headers = [WebhookHeader(name: "X-Api-Key", value: "k-1")]
+        configure(&endpoint)
         settings.endpoints = [endpoint]
         try await store.registerWebhookEndpoints(["app"])
         let transport = AsyncHTTPClientTransport(configuration: .init(connectTimeout: .seconds(2)))
-        let dispatcher = WebhookDispatcher(settings: settings, outbox: store, transport: transport,
-                                           logger: Logger(label: "test"))
+        let dispatcher = WebhookDispatcher(settings: settings, outbox: store, transport: transport, logger: logger)
         let task = Task { await dispatcher.run() }
         let rig = Rig(store: store, receiver: receiver, dispatcher: dispatcher, task: task) {
             task.cancel()
@@ -140,6 +142,53 @@ struct WebhookDeliveryTests {
             _ = try await rig.store.setWebhookEndpoint("app", disabledReason: nil, at: Date())
             #expect(await eventually { rig.receiver.deliveredIDs.count == 3 })
             #expect(requestsWhenDisabled >= 1)
+        }
+    }
+
+    @Test func anAttemptThatTimesOutIsRetriedWithTheSameIdAndSaysSoInTheJournalAndStatus() async throws {
+        let log = LogRecorder()
+        try await withRig(faults: .init(delay: .seconds(2)), retries: Array(repeating: .milliseconds(100), count: 30),
+                          configure: { $0.timeout = .milliseconds(300) }, logger: log.logger()) { rig in
+            _ = try await rig.store.commit(Self.replies(1))
+            #expect(await eventually { (rig.dispatcher.health.endpoint("app")?.failedAttempts ?? 0) >= 2 })
+            let failed = try #require(log.lines(atLeast: .warning).first { $0.message.contains("webhook attempt failed") })
+            #expect(failed.metadata[LogKeys.webhookEndpoint] == "app")
+            #expect(failed.metadata[LogKeys.webhookId] == "evt_1")
+            #expect(failed.metadata[LogKeys.webhookAttempt].flatMap(Int.init) ?? 0 >= 1)
+            #expect(failed.metadata[LogKeys.httpStatus] == nil, "a timeout has no HTTP status")
+            #expect(rig.dispatcher.health.statusFragment.contains("app 0 delivered"))
+            #expect(rig.dispatcher.health.statusFragment.contains("failed attempts (last:"))
+
+            rig.receiver.faults = .init()
+            // (The receiver also records a 204 for each timed-out request when its delay ends; the
+            // sender had stopped listening by then, so the health and the ledger are what count.)
+            #expect(await eventually { rig.dispatcher.health.endpoint("app")?.delivered == 1 })
+            #expect(rig.receiver.deliveredIDs == ["evt_1"])
+            #expect(Set(rig.receiver.requests.map(\.id)) == ["evt_1"], "every attempt carried the same webhook-id")
+            #expect(await eventually { rig.dispatcher.health.statusFragment.contains("app 1 delivered") })
+        }
+    }
+
+    @Test func noMoreRequestsAreInFlightThanTheEndpointAllows() async throws {
+        try await withRig(faults: .init(delay: .milliseconds(150)), configure: { $0.maxInFlight = 3 }) { rig in
+            _ = try await rig.store.commit(Self.replies(24))
+            #expect(await eventually(within: .seconds(30)) { rig.receiver.deliveredIDs.count == 24 })
+            #expect(rig.receiver.peakInFlight == 3, "three at a time, and the limit was reached")
+        }
+    }
+
+    @Test func theEndpointsRateIsKeptAfterTheBurst() async throws {
+        try await withRig(configure: { $0.maxPerSecond = 10; $0.maxInFlight = 8 }) { rig in
+            _ = try await rig.store.commit(Self.replies(30))
+            #expect(await eventually(within: .seconds(30)) { rig.receiver.deliveredIDs.count == 30 })
+            let arrivals = rig.receiver.requests.map(\.arrivedAt).sorted()
+            let first = try #require(arrivals.first), last = try #require(arrivals.last)
+            // A burst of 10, then 10 per second: the 30th request no sooner than 2 s after the first.
+            #expect(last.timeIntervalSince(first) >= 1.8)
+            for (index, arrival) in arrivals.enumerated() where index >= 10 {
+                #expect(arrival.timeIntervalSince(first) >= Double(index - 10) / 10 - 0.15,
+                        "request \(index + 1) came \(arrival.timeIntervalSince(first)) s after the first")
+            }
         }
     }
 }

@@ -129,6 +129,8 @@ def run(binary, emulator, n, mode, workdir):
             result["delivery_seconds_after_drain"] = round(last - ready_wall - (drained - ready), 2)
             result["lag_ms"] = percentiles(sorted((a - c) * 1000 for a, c in arrivals))
     finally:
+        # The backlog must live in the ledger, not in memory: compare the modes' peaks.
+        result["peak_rss_mib"] = round(procstat.Usage(daemon.pid).peak_rss_kib / 1024, 1)
         result["exit_code"] = daemon.stop()
         if receiver is not None:
             receiver.stop()
@@ -163,6 +165,8 @@ def main():
     print("endpoint up: %d events, %d delivered, %.0f events/s, lag p50 %s ms p99 %s ms, last delivery %.1f s after the drain"
           % (up["events"], up["delivered"], up["events_per_second"], up["lag_ms"].get("p50"), up["lag_ms"].get("p99"),
              up["delivery_seconds_after_drain"]))
+    print("peak RSS MiB: no webhooks %.1f | endpoint up %.1f | endpoint down %.1f" % tuple(
+        results[mode]["peak_rss_mib"] for mode in ("none", "endpoint", "down")))
     print("down endpoint within 10 %% of the baseline: %s" % ("PASS" if summary["down_drain_ratio"] >= 0.9 else "FAIL"))
     directory = os.environ.get("BENCH_RESULTS_DIR", os.path.join(os.path.dirname(__file__), "..", "results"))
     os.makedirs(directory, exist_ok=True)

@@ -259,4 +259,15 @@ struct JSONValueTests {
         #expect(String(decoding: value.serialised(), as: UTF8.self) == #"{"k":2,"s":"\b\f\r\u001f"}"#)
         #expect(again == .object(["k": .number(JSONNumber(literal: "2")), "s": .string("\u{8}\u{C}\r\u{1F}")]))
     }
+
+    @Test("escapes at either end, back to back and alone; the plain runs between them are copied whole", arguments: [
+        ("", #""""#), ("plain", #""plain""#), ("\"", #""\"""#), ("\n\u{1}", #""\n\u0001""#),
+        ("\"abc 退订\\", #""\"abc 退订\\""#), ("a\tb\tc", #""a\tb\tc""#),
+    ])
+    func escapedRuns(text: String, expected: String) {
+        #expect(String(decoding: JSONValue.string(text).serialised(), as: UTF8.self) == expected)
+        var writer = JSONObjectWriter()
+        writer.string("k", text)
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == #"{"k":"# + expected + "}")
+    }
 }

@@ -85,6 +85,18 @@ public protocol LedgerRetention: Sendable {
     /// anything. (Receipts without a phone that belong to a send to several phones may be counted once
     /// per send.)
     func pruneCandidates(_ policy: RetentionPolicy, now: Date) async throws -> PruneSummary
+
+    /// Reads, without taking the write lock, what the next ``pruneBatch(_:now:limit:)`` with the same
+    /// arguments will change, so that the batch finds its pages in memory. Old rows are the pages
+    /// least likely to be cached, and a batch that reads them from disk holds the write lock (and
+    /// the commits waiting behind it) for that long. Only an optimisation: it may fail or read a
+    /// slightly different set; callers ignore its errors and do not time it as part of the batch.
+    func warmPruneBatch(_ policy: RetentionPolicy, now: Date, limit: Int) async throws
+}
+
+extension LedgerRetention {
+    /// Nothing to warm where the server keeps its own cache (PostgreSQL).
+    public func warmPruneBatch(_ policy: RetentionPolicy, now: Date, limit: Int) async throws {}
 }
 
 /// How many rows of each kind the next prune batch may take, adapted to how long the last one held
@@ -97,7 +109,7 @@ public struct PruneBatchSizer: Sendable, Hashable {
     public var range: ClosedRange<Int>
     public private(set) var size: Int
 
-    public init(target: Duration = .milliseconds(20), range: ClosedRange<Int> = 10...500, start: Int = 50) {
+    public init(target: Duration = .milliseconds(5), range: ClosedRange<Int> = 5...500, start: Int = 20) {
         self.target = target
         self.range = range
         self.size = min(max(start, range.lowerBound), range.upperBound)

@@ -40,6 +40,32 @@ struct LedgerPruner {
         return summary
     }
 
+    /// Reads what ``pruneBatch(_:limit:)`` with the same arguments would change, on a read connection:
+    /// the rows, and each index entry whose key is not in time order (out ids, the replies' phones
+    /// and dedupe keys), since those sit on pages of their own all over their index. The time-ordered
+    /// indexes of old rows are few, adjacent pages that the row reads bring in anyway.
+    func warm(_ cutoffs: RetentionCutoffs, limit: Int) throws {
+        let bounds = Bounds(cutoffs)
+        var sends = try selectSends(SQL.prunableDatedSends, bounds, limit: limit)
+        if sends.count < limit {
+            sends += try selectSends(SQL.prunableUndatedSends, bounds, limit: limit - sends.count)
+        }
+        for send in sends {
+            try read(SQL.warmSend) { try $0.bind(send.id, at: 1) }
+            try read(SQL.warmReceiptsOfSend) { statement in
+                try statement.bind(send.provider, at: 1)
+                try statement.bind(send.bizId, at: 2)
+                try statement.bind(send.phone, at: 3)
+            }
+        }
+        for sql in [SQL.warmOldReplies, SQL.warmStrayReceipts] {
+            try read(sql) { statement in
+                try statement.bind(bounds.settled, at: 1)
+                try statement.bind(Int64(limit), at: 2)
+            }
+        }
+    }
+
     /// What running ``pruneBatch(_:limit:)`` until it is empty would remove now.
     func candidates(_ cutoffs: RetentionCutoffs) throws -> PruneSummary {
         let bounds = Bounds(cutoffs)
@@ -94,6 +120,14 @@ struct LedgerPruner {
                                           bizId: statement.string(2), phone: statement.string(3)))
             }
             return found
+        }
+    }
+
+    /// Steps through every row of `sql`, for the pages it reads.
+    private func read(_ sql: String, _ bind: (SQLiteStatement) throws -> Void) throws {
+        try connection.withStatement(sql) { statement in
+            try bind(statement)
+            while try statement.step() {}
         }
     }
 
@@ -159,6 +193,30 @@ extension SQL {
     static let deleteOldQuarantine = """
         DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine WHERE last_seen < ?1 ORDER BY last_seen LIMIT ?2)
         """
+
+    // MARK: Warming (read-only; each correlated lookup goes through the index it is there to read: a
+    // first version looked a phone up without naming the index, and the planner took `received_at`)
+
+    static let warmSend = """
+        SELECT (SELECT count(*) FROM sends o WHERE o.out_id = s.out_id)
+        FROM sends s WHERE s.id = ?1
+        """
+
+    static let warmReceiptsOfSend = """
+        SELECT (SELECT count(*) FROM receipts o WHERE o.out_id = r.out_id),
+               length(r.raw_body)
+        FROM receipts r WHERE r.provider = ?1 AND r.biz_id = ?2
+        AND (r.phone_number = ?3 OR r.phone_number IS NULL OR ?3 = '')
+        """
+
+    static let warmOldReplies = """
+        SELECT (SELECT count(*) FROM replies p INDEXED BY replies_phone WHERE p.phone_number = r.phone_number AND p.received_at = r.received_at),
+               (SELECT count(*) FROM replies d WHERE d.dedupe_key = r.dedupe_key),
+               length(r.raw_body)
+        FROM replies r WHERE r.received_at < ?1 ORDER BY r.received_at LIMIT ?2
+        """
+
+    static let warmStrayReceipts = "\(strayReceipts) ORDER BY r.received_at LIMIT ?2"
 
     // MARK: Dry run
 

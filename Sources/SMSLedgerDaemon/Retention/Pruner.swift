@@ -84,6 +84,9 @@ public final class Pruner: Sendable {
         public var removed = PruneSummary()
         /// The longest batch, from the caller's side: how long a commit may have waited behind one.
         public var longest: Duration = .zero
+        /// Batches run (the last, empty one included) and their time together, for the mean.
+        public var batches = 0
+        public var total: Duration = .zero
         /// The error that ended the run early; what ``removed`` counts is gone all the same, since
         /// each batch is its own transaction.
         public var failure: (any Error)?
@@ -98,12 +101,16 @@ public final class Pruner: Sendable {
         var sizer = sizer
         let clock = ContinuousClock()
         while !Task.isCancelled {
+            // Outside the timed batch: the warm-up reads without the write lock.
+            try? await store.warmPruneBatch(policy, now: now(), limit: sizer.size)
             let started = clock.now
             do {
                 let batch = try await store.pruneBatch(policy, now: now(), limit: sizer.size)
                 let elapsed = clock.now - started
                 sizer.record(elapsed)
                 result.longest = max(result.longest, elapsed)
+                result.batches += 1
+                result.total += elapsed
                 result.removed += batch
                 if batch.isEmpty { break }
             } catch {

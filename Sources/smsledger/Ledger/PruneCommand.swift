@@ -53,9 +53,10 @@ struct PruneCommand: AsyncParsableCommand {
                 await store.close()
                 FileOutput.write("would remove (\(bounds)):\n" + Self.lines(would))
             } else {
-                let removed = try await Self.prune(store, policy, now: now)
-                FileOutput.write("removed (\(bounds)):\n" + Self.lines(removed.summary)
-                    + "longest transaction: \(removed.longest)\n")
+                let pass = try await Self.prune(store, policy, now: now)
+                let mean = pass.batches > 0 ? pass.total / pass.batches : .zero
+                FileOutput.write("removed (\(bounds)):\n" + Self.lines(pass.removed)
+                    + "transactions: \(pass.batches), mean \(Self.millis(mean)), longest \(Self.millis(pass.longest))\n")
             }
         }
     }
@@ -87,7 +88,7 @@ struct PruneCommand: AsyncParsableCommand {
     }
 
     private static func prune(_ store: any LedgerStore & LedgerRetention, _ policy: RetentionPolicy,
-                              now: Date) async throws -> (summary: PruneSummary, longest: Duration) {
+                              now: Date) async throws -> Pruner.PassResult {
         // Back to back: a daemon running meanwhile gets the write lock between two batches (its busy
         // timeout waits out at most one, sized to about 20 ms).
         let result = await Pruner.removeAll(policy, from: store, now: { now }, sizer: PruneBatchSizer(), pause: .zero)
@@ -95,7 +96,13 @@ struct PruneCommand: AsyncParsableCommand {
         if let failure = result.failure {
             throw CLIError("pruning stopped after removing \(result.removed): \(failure)", exitCode: 1)
         }
-        return (result.removed, result.longest)
+        return result
+    }
+
+    /// `12.9 ms`: how long a commit of the daemon may have waited behind one transaction.
+    private static func millis(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return String(format: "%.1f ms", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
     }
 
     private static func lines(_ summary: PruneSummary) -> String {

@@ -146,4 +146,36 @@ struct SQLiteRetentionTests {
         #expect(receipts.contains("receipts_biz_id"), "\(receipts)")
         await store.close()
     }
+
+    /// The warm-up reads each index entry a batch will remove whose key is not in time order; if the
+    /// planner reached those rows some other way, the pages that matter would stay cold.
+    @Test func theWarmUpLooksUpTheRandomlyKeyedIndexes() async throws {
+        let ledger = try TemporaryLedger()
+        defer { ledger.remove() }
+        let store = try ledger.open()
+        let send = try await store.queryPlan(SQL.warmSend)
+        let receipts = try await store.queryPlan(SQL.warmReceiptsOfSend)
+        let replies = try await store.queryPlan(SQL.warmOldReplies)
+        #expect(send.contains("sends_out_id"), "\(send)")
+        #expect(receipts.contains("receipts_out_id"), "\(receipts)")
+        #expect(replies.contains("replies_phone") && replies.contains("sqlite_autoindex_replies"), "\(replies)")
+        await store.close()
+    }
+
+    @Test func warmingChangesNothingAndTheBatchAfterItRemovesTheSame() async throws {
+        let ledger = try TemporaryLedger()
+        defer { ledger.remove() }
+        let store = try ledger.open()
+        let old = Sample.at(0)
+        _ = try await store.commit(Sample.batch(sends: [Sample.send(bizId: "b1", sentAt: 0)]))
+        _ = try await store.commit(Sample.batch(receipts: [Sample.receipt(bizId: "b1", reportedAt: 5)],
+                                                replies: [Sample.reply(sequence: "r1")], receivedAt: 10))
+        let policy = RetentionPolicy(retentionDays: 10)
+        let now = old.addingTimeInterval(100 * 86_400)
+        let before = try await store.counts()
+        try await store.warmPruneBatch(policy, now: now, limit: 10)
+        #expect(try await store.counts() == before)
+        #expect(try await store.pruneBatch(policy, now: now, limit: 10) == PruneSummary(sends: 1, receipts: 1, replies: 1))
+        await store.close()
+    }
 }

@@ -12,11 +12,23 @@ struct PrunerTests {
     final class ScriptedRetention: LedgerRetention {
         let script: Mutex<[Result<PruneSummary, StoreError>]>
         let calls = Mutex(0)
+        /// "warm N" and "batch N" (N the limit), in the order the pruner asked for them.
+        let steps = Mutex<[String]>([])
+        let warmingFails: Bool
 
-        init(_ script: [Result<PruneSummary, StoreError>]) { self.script = Mutex(script) }
+        init(_ script: [Result<PruneSummary, StoreError>], warmingFails: Bool = false) {
+            self.script = Mutex(script)
+            self.warmingFails = warmingFails
+        }
+
+        func warmPruneBatch(_ policy: RetentionPolicy, now: Date, limit: Int) async throws {
+            steps.withLock { $0.append("warm \(limit)") }
+            if warmingFails { throw StoreError(.busy, message: "reader busy") }
+        }
 
         func pruneBatch(_ policy: RetentionPolicy, now: Date, limit: Int) async throws -> PruneSummary {
             calls.withLock { $0 += 1 }
+            steps.withLock { $0.append("batch \(limit)") }
             let next = script.withLock { $0.isEmpty ? .success(PruneSummary()) : $0.removeFirst() }
             return try next.get()
         }
@@ -48,5 +60,22 @@ struct PrunerTests {
         #expect(await pruner.pass() == PruneSummary(sends: 5), "the next pass goes on")
         #expect(pruner.snapshot.lastFailure == nil)
         #expect(pruner.snapshot.passes == 2)
+    }
+
+    @Test func eachBatchIsWarmedFirstWithItsOwnLimitAndAFailedWarmUpChangesNothing() async {
+        for fails in [false, true] {
+            let store = ScriptedRetention([.success(PruneSummary(sends: 2)), .success(PruneSummary(replies: 1))],
+                                          warmingFails: fails)
+            let pruner = Self.pruner(store)
+            #expect(await pruner.pass() == PruneSummary(sends: 2, replies: 1))
+            // Three batches (the last one empty), each right after a warm-up with the same limit.
+            let steps = store.steps.withLock { $0 }
+            #expect(steps.count == 6, "\(steps)")
+            for pair in stride(from: 0, to: steps.count - 1, by: 2) {
+                #expect(steps[pair].hasPrefix("warm ") && steps[pair + 1] == "batch " + steps[pair].dropFirst(5),
+                        "warm-up failing: \(fails), \(steps)")
+            }
+            #expect(pruner.snapshot.lastFailure == nil)
+        }
     }
 }

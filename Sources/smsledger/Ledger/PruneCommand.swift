@@ -90,7 +90,7 @@ struct PruneCommand: AsyncParsableCommand {
     private static func prune(_ store: any LedgerStore & LedgerRetention, _ policy: RetentionPolicy,
                               now: Date) async throws -> Pruner.PassResult {
         // Back to back: a daemon running meanwhile gets the write lock between two batches (its busy
-        // timeout waits out at most one, sized to about 20 ms).
+        // timeout waits out at most one, sized to about 5 ms).
         let result = await Pruner.removeAll(policy, from: store, now: { now }, sizer: PruneBatchSizer(), pause: .zero)
         await store.close()
         if let failure = result.failure {

@@ -178,4 +178,32 @@ struct SQLiteRetentionTests {
         #expect(try await store.pruneBatch(policy, now: now, limit: 10) == PruneSummary(sends: 1, receipts: 1, replies: 1))
         await store.close()
     }
+
+    /// A prune batch commits without its own fsync, and the writer is back at its configured level
+    /// afterwards, also when the batch fails: a writer left at NORMAL would weaken every later commit.
+    @Test func aPruneBatchRunsWithoutItsOwnFsyncAndTheWriterGoesBackToItsLevel() async throws {
+        let ledger = try TemporaryLedger()
+        defer { ledger.remove() }
+        let store = try ledger.open()
+        try await store.withWriteConnection { connection in
+            let level = { try connection.scalarInt("PRAGMA synchronous") }
+            #expect(try level() == 2, "the ledger's default is FULL")
+            let inside = try SQLiteLedgerStore.withoutOwnSync(connection, configured: .full) { try level() }
+            #expect(inside == 1)
+            #expect(try level() == 2)
+            #expect(throws: StoreError.self) {
+                try SQLiteLedgerStore.withoutOwnSync(connection, configured: .full) {
+                    throw StoreError(.busy, message: "batch failed")
+                }
+            }
+            #expect(try level() == 2, "restored after a failed batch")
+            try connection.exec("PRAGMA synchronous = 0")
+            #expect(try SQLiteLedgerStore.withoutOwnSync(connection, configured: .off) { try level() } == 0,
+                    "a ledger configured below NORMAL is not raised")
+            try connection.exec("PRAGMA synchronous = 2")
+        }
+        _ = try await store.pruneBatch(RetentionPolicy(retentionDays: 10), now: Date(), limit: 10)
+        #expect(try await store.withWriteConnection { try $0.scalarInt("PRAGMA synchronous") } == 2)
+        await store.close()
+    }
 }

@@ -9,6 +9,10 @@ the emulator, start `smsledger run` (production settings, 32 pollers per queue) 
 time READY=1 -> queues empty, and read the peak RSS (VmHWM) of the daemon. Prints messages/s,
 CPU s / 10k and peak RSS per directory, and the ratio of each to the first. Pass the directories
 empty first, then the larger ones, and repeat them (A B A B) to see the noise.
+
+One emulator serves all the directories of a call and slows down run by run, so the fairest pairs
+are one call per directory. The emulator's messages follow its seed: give each call that drains a
+ledger already drained once a new BENCH_EMULATOR_SEED, or it re-sends what the ledger holds.
 """
 import os
 import sys

@@ -16,11 +16,7 @@ struct LedgerPruner {
     func pruneBatch(_ cutoffs: RetentionCutoffs, limit: Int) throws -> PruneSummary {
         var summary = PruneSummary()
         let bounds = Bounds(cutoffs)
-        var sends = try selectSends(SQL.prunableDatedSends, bounds, limit: limit)
-        if sends.count < limit {
-            sends += try selectSends(SQL.prunableUndatedSends, bounds, limit: limit - sends.count)
-        }
-        for send in sends {
+        for send in try prunableSends(bounds, limit: limit) {
             summary.receipts += try delete(SQL.deleteReceiptsOfSend) { statement in
                 try statement.bind(send.provider, at: 1)
                 try statement.bind(send.bizId, at: 2)
@@ -46,11 +42,7 @@ struct LedgerPruner {
     /// indexes of old rows are few, adjacent pages that the row reads bring in anyway.
     func warm(_ cutoffs: RetentionCutoffs, limit: Int) throws {
         let bounds = Bounds(cutoffs)
-        var sends = try selectSends(SQL.prunableDatedSends, bounds, limit: limit)
-        if sends.count < limit {
-            sends += try selectSends(SQL.prunableUndatedSends, bounds, limit: limit - sends.count)
-        }
-        for send in sends {
+        for send in try prunableSends(bounds, limit: limit) {
             try read(SQL.warmSend) { try $0.bind(send.id, at: 1) }
             try read(SQL.warmReceiptsOfSend) { statement in
                 try statement.bind(send.provider, at: 1)
@@ -108,6 +100,15 @@ struct LedgerPruner {
         let provider: String
         let bizId: String
         let phone: String
+    }
+
+    /// The oldest sends a batch may take: dated ones first, then those aged by their last report.
+    private func prunableSends(_ bounds: Bounds, limit: Int) throws -> [PrunableSend] {
+        var sends = try selectSends(SQL.prunableDatedSends, bounds, limit: limit)
+        if sends.count < limit {
+            sends += try selectSends(SQL.prunableUndatedSends, bounds, limit: limit - sends.count)
+        }
+        return sends
     }
 
     private func selectSends(_ sql: String, _ bounds: Bounds, limit: Int) throws -> [PrunableSend] {

@@ -87,6 +87,9 @@ public final class Pruner: Sendable {
         /// Batches run (the last, empty one included) and their time together, for the mean.
         public var batches = 0
         public var total: Duration = .zero
+
+        /// The mean batch (zero before the first).
+        public var mean: Duration { batches > 0 ? total / batches : .zero }
         /// The error that ended the run early; what ``removed`` counts is gone all the same, since
         /// each batch is its own transaction.
         public var failure: (any Error)?
@@ -130,11 +133,17 @@ public final class Pruner: Sendable {
             s.lastFailure = failure
         }
         guard !removed.isEmpty else { return }
-        let millis = Double(longest.components.attoseconds) / 1e15 + Double(longest.components.seconds) * 1000
+        let millis = Self.milliseconds(longest)
         logger.notice("pruned rows older than \(settings.policy.retentionDays) days", metadata: [
             LogKeys.prunedSends: "\(removed.sends)", LogKeys.prunedReceipts: "\(removed.receipts)",
             LogKeys.prunedReplies: "\(removed.replies)", LogKeys.prunedQuarantine: "\(removed.quarantine)",
             LogKeys.pruneLongestMs: "\(String(format: "%.1f", millis))",
         ])
+    }
+
+    /// A batch's time as the journal (`PRUNE_LONGEST_MS`) and `smsledger prune` show it.
+    public static func milliseconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }
 }

@@ -54,9 +54,8 @@ struct PruneCommand: AsyncParsableCommand {
                 FileOutput.write("would remove (\(bounds)):\n" + Self.lines(would))
             } else {
                 let pass = try await Self.prune(store, policy, now: now)
-                let mean = pass.batches > 0 ? pass.total / pass.batches : .zero
                 FileOutput.write("removed (\(bounds)):\n" + Self.lines(pass.removed)
-                    + "transactions: \(pass.batches), mean \(Self.millis(mean)), longest \(Self.millis(pass.longest))\n")
+                    + "transactions: \(pass.batches), mean \(Self.millis(pass.mean)), longest \(Self.millis(pass.longest))\n")
             }
         }
     }
@@ -101,8 +100,7 @@ struct PruneCommand: AsyncParsableCommand {
 
     /// `12.9 ms`: how long a commit of the daemon may have waited behind one transaction.
     private static func millis(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        return String(format: "%.1f ms", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
+        String(format: "%.1f ms", Pruner.milliseconds(duration))
     }
 
     private static func lines(_ summary: PruneSummary) -> String {

@@ -78,4 +78,15 @@ struct PrunerTests {
             #expect(pruner.snapshot.lastFailure == nil)
         }
     }
+
+    @Test func aRunCountsItsBatchesAndTheirTimeAsTheCommandPrintsThem() async {
+        let store = ScriptedRetention([.success(PruneSummary(sends: 1)), .success(PruneSummary(sends: 1))])
+        let result = await Pruner.removeAll(RetentionPolicy(retentionDays: 30), from: store, now: { Date() },
+                                            sizer: PruneBatchSizer(), pause: .zero)
+        #expect(result.batches == 3, "two with rows and the empty one that ends the run")
+        #expect(result.longest > .zero && result.total >= result.longest)
+        #expect(result.mean == result.total / 3)
+        #expect(Pruner.milliseconds(.milliseconds(12) + .microseconds(500)) == 12.5)
+        #expect(Pruner.milliseconds(.seconds(2)) == 2000)
+    }
 }

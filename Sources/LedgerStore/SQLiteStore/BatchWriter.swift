@@ -208,7 +208,7 @@ struct BatchWriter {
     private func insertReply(_ item: Received<InboundMessage>) throws -> Bool {
         let message = item.event
         try connection.withStatement(SQL.insertReply) { statement in
-            try statement.bind(message.dedupeKey, at: 1)
+            try statement.bind(SQL.replyKey(message), at: 1)
             try statement.bind(message.phoneNumber, at: 2)
             try statement.bind(message.content, at: 3)
             try statement.bind(message.sentAt, at: 4)

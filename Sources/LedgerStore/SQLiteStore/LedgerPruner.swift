@@ -37,9 +37,10 @@ struct LedgerPruner {
     }
 
     /// Reads what ``pruneBatch(_:limit:)`` with the same arguments would change, on a read connection:
-    /// the rows, and each index entry whose key is not in time order (out ids, the replies' phones
-    /// and dedupe keys), since those sit on pages of their own all over their index. The time-ordered
-    /// indexes of old rows are few, adjacent pages that the row reads bring in anyway.
+    /// the rows, and each index entry whose key is not in the order of the rows' time (out ids; the
+    /// replies' phones within their day and dedupe keys by send second), since those sit on pages of
+    /// their own across a part of their index. The indexes keyed by the rows' time are few, adjacent
+    /// pages that the row reads bring in anyway.
     func warm(_ cutoffs: RetentionCutoffs, limit: Int) throws {
         let bounds = Bounds(cutoffs)
         for send in try prunableSends(bounds, limit: limit) {
@@ -211,7 +212,8 @@ extension SQL {
         """
 
     static let warmOldReplies = """
-        SELECT (SELECT count(*) FROM replies p INDEXED BY replies_phone WHERE p.phone_number = r.phone_number AND p.received_at = r.received_at),
+        SELECT (SELECT count(*) FROM replies p INDEXED BY replies_phone_day
+                WHERE p.\(replyDay) = r.\(replyDay) AND p.phone_number = r.phone_number),
                (SELECT count(*) FROM replies d WHERE d.dedupe_key = r.dedupe_key),
                length(r.raw_body)
         FROM replies r WHERE r.received_at < ?1 ORDER BY r.received_at LIMIT ?2

@@ -36,10 +36,21 @@ struct LedgerReader {
     }
 
     func replies(_ query: LedgerQuery) throws -> [StoredReply] {
+        try select(SQL.replyColumns, from: "replies", Self.replyFilter(query), order: Self.replyOrder,
+                   limit: query.limit, row: reply)
+    }
+
+    private static let replyOrder = "received_at DESC, id DESC"
+
+    private static func replyFilter(_ query: LedgerQuery) -> Filter {
         var filter = Filter(timeColumn: "received_at", query: query)
-        filter.match("phone_number", query.phoneNumber)
-        return try select(SQL.replyColumns, from: "replies", filter, order: "received_at DESC, id DESC",
-                          limit: query.limit, row: reply)
+        if let phone = query.phoneNumber { filter.add(SQL.repliesOfPhone, phoneValues(phone, query)) }
+        return filter
+    }
+
+    /// The statement ``replies(_:)`` runs for `query`, for tests that check its query plan.
+    static func repliesSQL(_ query: LedgerQuery) -> String {
+        sql(SQL.replyColumns, from: "replies", replyFilter(query), order: replyOrder)
     }
 
     func sends(_ query: LedgerQuery) throws -> [TrackedSend] {

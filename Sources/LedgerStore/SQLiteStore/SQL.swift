@@ -1,3 +1,6 @@
+import Foundation
+import SMSLedgerCore
+
 /// The fixed statements of the SQLite ledger, in one place so the schema and its uses can be read
 /// side by side. Each string is the key of a cached prepared statement.
 enum SQL {
@@ -133,6 +136,29 @@ enum SQL {
             SELECT -1 UNION ALL SELECT d FROM day)
         AND phone_number = ?
         """
+
+    /// The key of the `replies_phone_day` index (schema 8): the UTC day a reply arrived. Queries must
+    /// spell it exactly like this for SQLite to use the index.
+    static let replyDay = "received_at / \(phoneDayMillis)"
+
+    /// A phone's replies through `replies_phone_day`, one seek per day like ``sendsOfPhone``. Binds
+    /// three values: first day, last day (each NULL: the ledger's oldest and newest reply, from the
+    /// ends of `replies_received_at`), phone.
+    static let repliesOfPhone = """
+        \(replyDay) IN (WITH RECURSIVE day(d) AS (
+                SELECT coalesce(?, (SELECT min(received_at) FROM replies) / \(phoneDayMillis))
+                UNION ALL
+                SELECT d + 1 FROM day WHERE d < coalesce(?, (SELECT max(received_at) FROM replies) / \(phoneDayMillis)))
+            SELECT d FROM day)
+        AND phone_number = ?
+        """
+
+    /// A reply's key in the unique index (schema 8): its send second in front of the model's dedupe
+    /// key, so that new keys sort at the recent end of the index instead of at a random phone. The
+    /// second is computed as schema 8's migration computes it from the stored `sent_at`.
+    static func replyKey(_ message: InboundMessage) -> String {
+        "\(Millis.from(message.sentAt) / 1000)|\(message.dedupeKey)"
+    }
 
     static let receiptColumns = """
         id, provider, source, biz_id, out_id, phone_number, state, is_final, retryable, provider_code,

@@ -27,6 +27,7 @@ enum LedgerSchema {
         Migration(version: 5, summary: "sends counted by state as they are written", sql: version5),
         Migration(version: 6, summary: "sends without a send time aged by their last report", sql: version6),
         Migration(version: 7, summary: "sends found by phone within their day", sql: version7),
+        Migration(version: 8, summary: "replies keyed by time first", sql: version8),
     ]
 
     static var latestVersion: Int64 { migrations.last?.version ?? 0 }
@@ -276,5 +277,44 @@ enum LedgerSchema {
     private static let version7 = """
         DROP INDEX sends_phone;
         CREATE INDEX sends_phone_day ON sends (ifnull(sent_at / 86400000, -1), phone_number);
+        """
+
+    /// Replies had the same flaw as version 7's sends, twice: `replies_phone` (phone, time) and the
+    /// dedupe key's unique index (the key started with the phone) put every new reply on a random page
+    /// of two b-trees as large as the replies kept. At ten million messages (about a million replies)
+    /// those pages no longer stayed cached, and each reply cost page writes of its own in the WAL, its
+    /// fsync and the checkpoint: the drain fell to three quarters of the empty ledger's rate
+    /// (Benchmarks/README.md, "Growth"). Now the phone index is keyed by the day the reply arrived, and
+    /// the dedupe key starts with the reply's send second (``SQL/replyKey``), so new entries land at
+    /// the recent end of both.
+    ///
+    /// The key is part of the table's UNIQUE constraint, which SQLite cannot alter, so the table is
+    /// rebuilt (ids kept: webhook events refer to them). Rewriting the keys in place instead could
+    /// collide, mid-statement, with a not yet rewritten key and fail the migration. The new key is the
+    /// old one behind the send second, so a reply stored before the upgrade and redelivered after it
+    /// is still recognised. Expressions must stay exactly ``SQL/replyDay`` and ``SQL/replyKey``'s.
+    private static let version8 = """
+        CREATE TABLE replies_v8 (
+            id             INTEGER PRIMARY KEY,
+            dedupe_key     TEXT    NOT NULL UNIQUE,
+            phone_number   TEXT    NOT NULL,
+            content        TEXT    NOT NULL,
+            sent_at        INTEGER NOT NULL,
+            dest_code      TEXT    NOT NULL,
+            sequence_id    TEXT    NOT NULL,
+            sign_name      TEXT,
+            raw_body       BLOB    NOT NULL,
+            mns_message_id TEXT,
+            received_at    INTEGER NOT NULL
+        );
+        INSERT INTO replies_v8 (id, dedupe_key, phone_number, content, sent_at, dest_code, sequence_id, sign_name,
+                                raw_body, mns_message_id, received_at)
+            SELECT id, (sent_at / 1000) || '|' || dedupe_key, phone_number, content, sent_at, dest_code,
+                   sequence_id, sign_name, raw_body, mns_message_id, received_at
+            FROM replies ORDER BY id;
+        DROP TABLE replies;
+        ALTER TABLE replies_v8 RENAME TO replies;
+        CREATE INDEX replies_received_at ON replies (received_at);
+        CREATE INDEX replies_phone_day ON replies (received_at / 86400000, phone_number);
         """
 }

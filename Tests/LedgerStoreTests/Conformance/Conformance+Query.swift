@@ -25,6 +25,20 @@ extension Conformance {
         #expect(receipts.map(\.receipt.bizId) == ["c", "a"])
         let sends = try await store.sends(LedgerQuery(phoneNumber: "13800000002"))
         #expect(sends.map(\.key.bizId) == ["b"])
+        // Replies of one phone on several days (SQLite seeks them day by day), among another phone's.
+        let day: TimeInterval = 86_400
+        for (index, at) in [-30 * day, -1, 0, 2 * day + 5].enumerated() {
+            _ = try await store.commit(Sample.batch(replies: [
+                Sample.reply(phone: "13800000001", sequence: "r\(index)", sentAt: at),
+                Sample.reply(phone: "13800000002", sequence: "o\(index)", sentAt: at),
+            ], receivedAt: at + 1))
+        }
+        let replies = try await store.replies(LedgerQuery(phoneNumber: "13800000001", limit: 10))
+        #expect(replies.map(\.message.sequenceId) == ["r3", "r2", "r1", "r0"])
+        let window = try await store.replies(LedgerQuery(phoneNumber: "13800000001", from: Sample.at(0),
+                                                         to: Sample.at(2 * day), limit: 10))
+        #expect(window.map(\.message.sequenceId) == ["r2", "r1"])
+        #expect(try await store.replies(LedgerQuery(phoneNumber: "13800000009")).isEmpty)
     }
 
     func queryByBizId() async throws {

@@ -57,4 +57,45 @@ struct PhoneDayIndexTests {
         }
         await store.close()
     }
+
+    @Test func aPhonesRepliesSeekTheirDayIndex() async throws {
+        let ledger = try TemporaryLedger()
+        defer { ledger.remove() }
+        let store = try ledger.open()
+        for query in [LedgerQuery(phoneNumber: Self.phone), LedgerQuery(phoneNumber: Self.phone, from: Sample.t0)] {
+            let plan = try await store.queryPlan(LedgerReader.repliesSQL(query))
+            #expect(plan.contains("USING INDEX replies_phone_day"), "\(plan)")
+            #expect(!plan.contains("SCAN replies\n") && !plan.hasSuffix("SCAN replies"), "\(plan)")
+        }
+        await store.close()
+    }
+
+    /// Schema 8 rebuilt `replies` with keys that start with the send second. A reply stored before the
+    /// upgrade and redelivered after it must still be a duplicate, and keep its id.
+    @Test func aVersion7LedgersRepliesKeepTheirIdsAndStillDeduplicate() async throws {
+        let ledger = try TemporaryLedger()
+        defer { ledger.remove() }
+        let store = try ledger.open()
+        let old = Sample.reply(phone: Self.phone, sequence: "old", sentAt: 86_400 * 3 + 7)
+        _ = try await store.commit(Sample.batch(replies: [old]))
+        let id = try await store.replies(LedgerQuery()).first?.id
+        try await store.withWriteConnection { connection in
+            try store.rollBack(connection, to: 7)
+            #expect(try connection.scalarText("SELECT dedupe_key FROM replies") == old.dedupeKey, "schema 7's key")
+        }
+        await store.close()
+
+        let reopened = try ledger.open()
+        let keys = try await reopened.withWriteConnection { connection in
+            try connection.scalarText("SELECT group_concat(dedupe_key) FROM replies")
+        }
+        #expect(keys == SQL.replyKey(old))
+        let again = try await reopened.commit(Sample.batch(replies: [old], receivedAt: 900))
+        #expect(again.replies.new == 0 && again.replies.duplicate == 1)
+        let replies = try await reopened.replies(LedgerQuery(phoneNumber: Self.phone))
+        #expect(replies.map(\.id) == [id].compactMap { $0 })
+        let fresh = try await reopened.commit(Sample.batch(replies: [Sample.reply(phone: Self.phone, sequence: "new")]))
+        #expect(fresh.replies.new == 1)
+        await reopened.close()
+    }
 }

@@ -158,7 +158,7 @@ struct SQLiteRetentionTests {
         let replies = try await store.queryPlan(SQL.warmOldReplies)
         #expect(send.contains("sends_out_id"), "\(send)")
         #expect(receipts.contains("receipts_out_id"), "\(receipts)")
-        #expect(replies.contains("replies_phone") && replies.contains("sqlite_autoindex_replies"), "\(replies)")
+        #expect(replies.contains("replies_phone_day") && replies.contains("sqlite_autoindex_replies"), "\(replies)")
         await store.close()
     }
 

@@ -52,6 +52,8 @@ extension SQLiteLedgerStore {
     /// its undo here, so those tests keep starting from the true older shape.
     func rollBack(_ connection: SQLiteConnection, to version: Int64) throws {
         let undo: [Int64: [String]] = [
+            8: ["DROP INDEX replies_phone_day", "CREATE INDEX replies_phone ON replies (phone_number, received_at)",
+                "UPDATE replies SET dedupe_key = substr(dedupe_key, instr(dedupe_key, '|') + 1)"],
             7: ["DROP INDEX sends_phone_day", "CREATE INDEX sends_phone ON sends (phone_number, sent_at)"],
             6: ["DROP INDEX sends_undated"],
             5: ["DROP TRIGGER send_state_counts_insert", "DROP TRIGGER send_state_counts_update",

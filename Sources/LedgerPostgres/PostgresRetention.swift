@@ -19,7 +19,9 @@ extension PostgresLedgerStore: LedgerRetention {
                 summary.sends = Int(sendCount)
                 summary.receipts = Int(receiptCount)
             }
-            summary.receipts += try await Self.count(connection, bounds.bind(PostgresRetentionSQL.deleteStrayReceipts), logger)
+            if RetentionPolicy.seeksStrayReceipts(sendsFound: summary.sends, limit: limit) {
+                summary.receipts += try await Self.count(connection, bounds.bind(PostgresRetentionSQL.deleteStrayReceipts), logger)
+            }
             summary.replies = try await Self.count(connection, bounds.bind(PostgresRetentionSQL.deleteOldReplies), logger)
             summary.quarantine = try await Self.count(connection, bounds.bind(PostgresRetentionSQL.deleteOldQuarantine), logger)
             return summary

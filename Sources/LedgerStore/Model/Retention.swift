@@ -94,6 +94,15 @@ public protocol LedgerRetention: Sendable {
     func warmPruneBatch(_ policy: RetentionPolicy, now: Date, limit: Int) async throws
 }
 
+extension RetentionPolicy {
+    /// Whether a prune batch that found `sendsFound` sends (at most `limit`) also looks for receipts
+    /// whose send is gone: only once the old sends are done. That walk goes through the old receipts
+    /// in time order and passes every receipt of a send still to be pruned; in each batch of a day's
+    /// sends it was the day's receipts again, and it made most of a batch's time at ten million rows
+    /// (Benchmarks/README.md, "Growth").
+    public static func seeksStrayReceipts(sendsFound: Int, limit: Int) -> Bool { sendsFound < limit }
+}
+
 extension LedgerRetention {
     /// Nothing to warm where the server keeps its own cache (PostgreSQL).
     public func warmPruneBatch(_ policy: RetentionPolicy, now: Date, limit: Int) async throws {}
@@ -101,18 +110,24 @@ extension LedgerRetention {
 
 /// How many rows of each kind the next prune batch may take, adapted to how long the last one held
 /// the write lock: every commit of the daemon waits behind a batch in progress, and what a batch
-/// costs varies a hundredfold (old pages may have to come from disk; replies' phone-keyed indexes
-/// put each removed reply on a page of its own). Halves when a batch took longer than ``target``,
-/// grows by half when it took less than half of it, within ``range``.
+/// costs varies a hundredfold (old pages may have to come from disk; randomly keyed indexes, out ids and
+/// a day's phones, put removed rows on pages of their own). Halves when a batch took longer than
+/// ``target``, grows by half when it took less than half of it, within ``range``.
+///
+/// It starts at the smallest size and grows from there: the first batch is the one it knows nothing
+/// about, and starting at 20 sends made it the longest batch of every pass at ten million rows. The
+/// target is 3 ms because single batches now and then take twice their neighbours' time (the machine,
+/// not the size): the longest then stays near the "few milliseconds" a commit may wait
+/// (Benchmarks/README.md, "Growth").
 public struct PruneBatchSizer: Sendable, Hashable {
     public var target: Duration
     public var range: ClosedRange<Int>
     public private(set) var size: Int
 
-    public init(target: Duration = .milliseconds(5), range: ClosedRange<Int> = 5...500, start: Int = 20) {
+    public init(target: Duration = .milliseconds(3), range: ClosedRange<Int> = 5...500, start: Int? = nil) {
         self.target = target
         self.range = range
-        self.size = min(max(start, range.lowerBound), range.upperBound)
+        self.size = min(max(start ?? range.lowerBound, range.lowerBound), range.upperBound)
     }
 
     /// Records that a batch of ``size`` took `elapsed`.

@@ -16,7 +16,8 @@ struct LedgerPruner {
     func pruneBatch(_ cutoffs: RetentionCutoffs, limit: Int) throws -> PruneSummary {
         var summary = PruneSummary()
         let bounds = Bounds(cutoffs)
-        for send in try prunableSends(bounds, limit: limit) {
+        let sends = try prunableSends(bounds, limit: limit)
+        for send in sends {
             summary.receipts += try delete(SQL.deleteReceiptsOfSend) { statement in
                 try statement.bind(send.provider, at: 1)
                 try statement.bind(send.bizId, at: 2)
@@ -30,7 +31,9 @@ struct LedgerPruner {
                 try statement.bind(Int64(limit), at: 2)
             }
         }
-        summary.receipts += try older(SQL.deleteStrayReceipts)
+        if RetentionPolicy.seeksStrayReceipts(sendsFound: sends.count, limit: limit) {
+            summary.receipts += try older(SQL.deleteStrayReceipts)
+        }
         summary.replies += try older(SQL.deleteOldReplies)
         summary.quarantine += try older(SQL.deleteOldQuarantine)
         return summary
@@ -43,7 +46,8 @@ struct LedgerPruner {
     /// pages that the row reads bring in anyway.
     func warm(_ cutoffs: RetentionCutoffs, limit: Int) throws {
         let bounds = Bounds(cutoffs)
-        for send in try prunableSends(bounds, limit: limit) {
+        let sends = try prunableSends(bounds, limit: limit)
+        for send in sends {
             try read(SQL.warmSend) { try $0.bind(send.id, at: 1) }
             try read(SQL.warmReceiptsOfSend) { statement in
                 try statement.bind(send.provider, at: 1)
@@ -51,7 +55,8 @@ struct LedgerPruner {
                 try statement.bind(send.phone, at: 3)
             }
         }
-        for sql in [SQL.warmOldReplies, SQL.warmStrayReceipts] {
+        let strays = RetentionPolicy.seeksStrayReceipts(sendsFound: sends.count, limit: limit) ? [SQL.warmStrayReceipts] : []
+        for sql in [SQL.warmOldReplies] + strays {
             try read(sql) { statement in
                 try statement.bind(bounds.settled, at: 1)
                 try statement.bind(Int64(limit), at: 2)

@@ -8,10 +8,14 @@ extension SQLiteLedgerStore: LedgerRetention {
         guard policy.prunes, limit > 0 else { return PruneSummary() }
         let cutoffs = policy.cutoffs(now: now)
         let configured = durability.synchronous
+        let checkpointer = checkpointer
         return try await writer.run { connection in
-            try Self.withoutOwnSync(connection, configured: configured) {
-                try connection.transaction { try LedgerPruner(connection: connection).pruneBatch(cutoffs, limit: limit) }
+            let batch = {
+                try Self.withoutOwnSync(connection, configured: configured) {
+                    try connection.transaction { try LedgerPruner(connection: connection).pruneBatch(cutoffs, limit: limit) }
+                }
             }
+            return try checkpointer.map { try $0.deferringFinish(batch) } ?? batch()
         }
     }
 

@@ -24,7 +24,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     let reader: ConnectionQueue
     private let groupCommit: GroupCommit
     /// `nil` for a read-only store.
-    private let checkpointer: WALCheckpointer?
+    let checkpointer: WALCheckpointer?
 
     /// Opens (creating if needed) the ledger at `path` for reading and writing, switches it to WAL,
     /// applies `options` and migrates the schema to this build's version.

@@ -31,6 +31,14 @@ final class WALCheckpointer: @unchecked Sendable {
         var finishInline = 512
         /// WAL pages after which the writer checkpoints inline, whatever is left.
         var inline = 20_000
+
+        /// Whether the writer, after a commit that left `frames` pages in the WAL, copies them itself:
+        /// always past ``inline``; past ``background`` when what the last background checkpoint left
+        /// uncopied is small, unless the commit asked to leave that to the background.
+        func writerCheckpoints(frames: Int, copied: Int, finishDeferred: Bool) -> Bool {
+            if frames >= inline { return true }
+            return frames >= background && !finishDeferred && frames - copied <= finishInline
+        }
     }
 
     let thresholds: Thresholds
@@ -39,6 +47,8 @@ final class WALCheckpointer: @unchecked Sendable {
     private var scheduled = false
     /// How many WAL frames the last background checkpoint had copied (0 after the WAL restarts).
     private var copied = 0
+    /// Set by ``deferringFinish(_:)`` while a prune batch runs on the writer.
+    private var finishDeferred = false
 
     /// `connection` is the checkpointer's own read-write connection to the ledger. It must run with the
     /// writer's `synchronous` setting: a checkpoint that did not fsync the database file before the WAL
@@ -56,11 +66,11 @@ final class WALCheckpointer: @unchecked Sendable {
             lock.withLock { copied = 0 }
             return
         }
-        let (start, copiedSoFar) = lock.withLock { () -> (Bool, Int) in
+        let (start, copiedSoFar, deferred) = lock.withLock { () -> (Bool, Int, Bool) in
             defer { scheduled = true }
-            return (!scheduled, copied)
+            return (!scheduled, copied, finishDeferred)
         }
-        if frames >= thresholds.inline || frames - copiedSoFar <= thresholds.finishInline {
+        if thresholds.writerCheckpoints(frames: frames, copied: copiedSoFar, finishDeferred: deferred) {
             _ = try? writer.checkpointPassive()
         }
         guard start else { return }
@@ -71,6 +81,20 @@ final class WALCheckpointer: @unchecked Sendable {
                 if let result { self.copied = result.copied }
             }
         }
+    }
+
+    /// Runs `body`, a transaction on the writer, with the writer's finishing of a checkpoint left to the
+    /// background, so that its commit does not also copy the WAL's remainder and fsync the database file
+    /// (10-60 ms on this disk; the longest prune batches at ten million rows were such commits:
+    /// Benchmarks/README.md, "Growth"). Only the pruner asks for this: it commits between the writer's
+    /// group commits, and a commit waiting behind it should wait for the batch, not for the checkpoint.
+    /// The hard ``Thresholds/inline`` bound still applies, and the pruner's next batch starts after the
+    /// background checkpoint had the writer's idle moment to finish, so the WAL still starts over.
+    /// Call it on the writer's queue only.
+    func deferringFinish<T>(_ body: () throws -> T) rethrows -> T {
+        lock.withLock { finishDeferred = true }
+        defer { lock.withLock { finishDeferred = false } }
+        return try body()
     }
 
     /// Closes the checkpointer's connection after any checkpoint in progress.

@@ -7,7 +7,7 @@ import Synchronization
 /// The retention job: every `interval`, removes what ``RetentionPolicy`` lets go, in small batches.
 ///
 /// Each batch is one short write transaction on the ledger's single writer, queued between the
-/// pollers' group commits, so a commit waits at most one batch, and batches are sized to about 5 ms
+/// pollers' group commits, so a commit waits at most one batch, and batches are sized to about 3 ms
 /// each (``PruneBatchSizer``); the pause between batches leaves the
 /// writer to the commits while a large backlog (the first pass over an old ledger) is worked off.
 /// A failed batch ends the pass (logged; the next pass tries again): nothing is half-removed, since

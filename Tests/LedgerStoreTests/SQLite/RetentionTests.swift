@@ -34,6 +34,8 @@ struct RetentionPolicyTests {
         #expect(sizer.size == 100)
         for _ in 0..<10 { sizer.record(.seconds(1)) }
         #expect(sizer.size == 10)
+        #expect(PruneBatchSizer(range: 5...500).size == 5, "a pass starts at the smallest batch")
+        #expect(PruneBatchSizer(range: 5...500, start: 900).size == 500)
     }
 
     @Test func zeroDaysKeepsEverything() {
@@ -131,6 +133,30 @@ struct LedgerRetentionTests {
 /// `pruneBatch` on SQLite only: how it reads the file.
 @Suite("SQLite ledger: retention")
 struct SQLiteRetentionTests {
+    /// Receipts whose send row is gone are looked for only once the old sends are done (their walk
+    /// would pass every receipt of the sends still to go, in each batch), and still all go.
+    @Test func receiptsWithoutASendGoOnceTheOldSendsAreDone() async throws {
+        let ledger = try TemporaryLedger()
+        defer { ledger.remove() }
+        let store = try ledger.open()
+        let old = LedgerRetentionTests.age(20)
+        let names = ["a", "b", "c", "stray"]
+        _ = try await store.commit(Sample.batch(sends: names.map { Sample.send(bizId: $0, sentAt: old) }))
+        _ = try await store.commit(Sample.batch(receipts: names.map { Sample.receipt(bizId: $0, reportedAt: old) },
+                                                receivedAt: old + 10))
+        try await store.withWriteConnection { try $0.exec("DELETE FROM sends WHERE biz_id = 'stray'") }
+        var batches: [PruneSummary] = []
+        while true {
+            let batch = try await store.pruneBatch(LedgerRetentionTests.policy, now: LedgerRetentionTests.now, limit: 2)
+            if batch.isEmpty { break }
+            batches.append(batch)
+        }
+        #expect(batches == [PruneSummary(sends: 2, receipts: 2), PruneSummary(sends: 1, receipts: 2)],
+                "the stray receipt goes in the batch that found fewer sends than its limit")
+        #expect(try await store.counts().receipts == 0)
+        await store.close()
+    }
+
     /// The selections walk time indexes, so a batch costs the same in a ledger of any size.
     @Test func theSelectionsUseTheTimeIndexes() async throws {
         let ledger = try TemporaryLedger()

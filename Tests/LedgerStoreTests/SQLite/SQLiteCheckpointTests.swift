@@ -15,6 +15,18 @@ struct SQLiteCheckpointTests {
         return size / 4096
     }
 
+    /// The writer finishes a checkpoint when little is left, except for a prune batch's commit, which
+    /// leaves that to the background; the hard bound holds for every commit.
+    @Test func aPruneCommitLeavesTheFinishToTheBackgroundButNotTheHardBound() {
+        let t = WALCheckpointer.Thresholds(background: 100, finishInline: 20, inline: 1_000)
+        #expect(!t.writerCheckpoints(frames: 99, copied: 90, finishDeferred: false), "below the background threshold")
+        #expect(t.writerCheckpoints(frames: 150, copied: 130, finishDeferred: false), "20 left: the writer finishes")
+        #expect(!t.writerCheckpoints(frames: 150, copied: 129, finishDeferred: false), "21 left: the background goes on")
+        #expect(!t.writerCheckpoints(frames: 150, copied: 130, finishDeferred: true), "a prune batch leaves it")
+        #expect(t.writerCheckpoints(frames: 1_000, copied: 0, finishDeferred: true), "the hard bound always")
+        #expect(t.writerCheckpoints(frames: 1_000, copied: 0, finishDeferred: false))
+    }
+
     @Test func theWALStaysBoundedAndEveryCommitSurvivesAReopen() async throws {
         let ledger = try TemporaryLedger()
         defer { ledger.remove() }

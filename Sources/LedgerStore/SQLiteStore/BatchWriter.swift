@@ -38,8 +38,7 @@ struct BatchWriter {
         for item in batch.replies {
             guard try insertReply(item) else { summary.replies.duplicate += 1; continue }
             summary.replies.new += 1
-            try outbox?.append(WebhookPayload.reply(item.event, replyId: connection.lastInsertRowID,
-                                                    receivedAt: item.receivedAt))
+            try outbox?.replyStored(item, replyId: connection.lastInsertRowID)
         }
         for item in batch.quarantine {
             guard try insertQuarantine(item) else { summary.quarantine.duplicate += 1; continue }

@@ -23,7 +23,7 @@ enum OutboxSQL {
 
     /// Served by the partial index `webhook_deliveries_due`.
     static let dueDeliveries = """
-        SELECT d.event_seq, d.attempts, e.type, e.created_at, e.body
+        SELECT d.event_seq, d.attempts, e.type, e.created_at, e.body, e.send_id, e.receipt_id, e.reply_id
         FROM webhook_deliveries d JOIN webhook_events e ON e.seq = d.event_seq
         WHERE d.endpoint = ?1 AND d.state = 'pending' AND d.next_attempt_at <= ?2
         ORDER BY d.next_attempt_at, d.event_seq LIMIT ?3

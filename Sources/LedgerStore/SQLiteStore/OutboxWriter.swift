@@ -4,8 +4,13 @@ import SMSLedgerCore
 /// Appends events to the webhook outbox on the writer's connection, inside the transaction that
 /// stores their cause: the event exists exactly when its cause was committed.
 ///
-/// One cached prepared statement; the body was built from values in memory. The sequence is
-/// AUTOINCREMENT so a number is never reused after pruning (it is the public event id).
+/// Receipt, settled-by-receipt and reply events, nearly all of them, are stored as references (type,
+/// time and row ids, no body): ``OutboxBodies`` builds their bodies from the receipt or reply row at
+/// delivery, outside the write lock. Building about two bodies per message in the writer, and
+/// writing their bytes to the WAL and again in the checkpoint, was most of what an endpoint cost the
+/// drain (Benchmarks/README.md, "Webhooks"). Closing and quarantine events are rare, and a closed
+/// send's row can still change, so those keep a body. The sequence is AUTOINCREMENT so a number is
+/// never reused after pruning (it is the public event id).
 struct OutboxWriter {
     let connection: SQLiteConnection
 
@@ -32,13 +37,14 @@ struct OutboxWriter {
         case .updated(let id): (sendId, settles) = (id, receipt.status.isFinal)
         case .unchanged(let id): (sendId, settles) = (id, false)
         }
-        try append(WebhookPayload.receipt(receipt, receiptId: receiptId, sendId: sendId, receivedAt: item.receivedAt))
+        try append(.reference(.receipt, at: item.receivedAt, sendId: sendId, receiptId: receiptId))
         guard settles, let sendId else { return }
-        let settled = SettledSend(sendId: sendId, provider: receipt.provider, bizId: receipt.bizId, outId: receipt.outId,
-                                  phoneNumber: receipt.phoneNumber, status: receipt.status,
-                                  providerCode: receipt.providerCode, settledBy: .init(receipt.source),
-                                  receiptId: receiptId)
-        try append(WebhookPayload.settled(settled, at: item.receivedAt))
+        // Everything the settled event says comes from the receipt that settled the send.
+        try append(.reference(.sendSettled, at: item.receivedAt, sendId: sendId, receiptId: receiptId))
+    }
+
+    func replyStored(_ item: Received<InboundMessage>, replyId: Int64) throws {
+        try append(.reference(.reply, at: item.receivedAt, replyId: replyId))
     }
 
     /// A send closed as `unknown` by compensation (markChecked): emitted only when the close changed

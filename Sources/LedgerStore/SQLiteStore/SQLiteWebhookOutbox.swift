@@ -22,13 +22,17 @@ extension SQLiteLedgerStore: WebhookOutbox {
 
     public func claimWebhookDeliveries(endpoint: String, types: Set<WebhookEventType>, now: Date, leaseUntil: Date,
                                        limit: Int) async throws -> [ClaimedDelivery] {
-        try await writer.run { connection in
+        let claims = try await writer.run { connection -> [LeasedDelivery] in
             try connection.transaction {
                 guard let cursor = try Self.activeCursor(endpoint, connection) else { return [] }
                 try Self.fanOut(endpoint, after: cursor, types: types, connection)
                 return try Self.lease(endpoint, now: now, until: leaseUntil, limit: limit, connection)
             }
         }
+        guard claims.contains(where: { $0.delivery.body.isEmpty }) else { return claims.map(\.delivery) }
+        // Outside the write lock: the claimed events' rows are committed, and reading them does not
+        // hold up the pollers' commits.
+        return try await reader.run { try OutboxBodies(connection: $0).fill(claims) }
     }
 
     public func recordWebhookAttempts(_ attempts: [WebhookAttemptRecord]) async throws {
@@ -184,22 +188,25 @@ extension SQLiteLedgerStore: WebhookOutbox {
     }
 
     private static func lease(_ endpoint: String, now: Date, until: Date, limit: Int,
-                              _ connection: SQLiteConnection) throws -> [ClaimedDelivery] {
-        let claimed: [ClaimedDelivery] = try connection.withStatement(OutboxSQL.dueDeliveries) { statement in
+                              _ connection: SQLiteConnection) throws -> [LeasedDelivery] {
+        let claimed = try connection.withStatement(OutboxSQL.dueDeliveries) { statement in
             try statement.bind(endpoint, at: 1)
             try statement.bind(now, at: 2)
             try statement.bind(limit, at: 3)
-            var rows: [ClaimedDelivery] = []
+            var rows: [LeasedDelivery] = []
             while try statement.step() {
                 let body = statement.data(4)
-                rows.append(ClaimedDelivery(endpoint: endpoint, sequence: statement.int64(0),
-                                            type: WebhookEventType(rawValue: statement.string(2)),
-                                            createdAt: statement.date(3), attempts: Int(statement.int64(1)),
-                                            body: Array(body)))
+                let delivery = ClaimedDelivery(endpoint: endpoint, sequence: statement.int64(0),
+                                               type: WebhookEventType(rawValue: statement.string(2)),
+                                               createdAt: statement.date(3), attempts: Int(statement.int64(1)),
+                                               body: Array(body))
+                let refs = OutboxEventRefs(sendId: statement.optionalInt64(5), receiptId: statement.optionalInt64(6),
+                                           replyId: statement.optionalInt64(7))
+                rows.append(LeasedDelivery(delivery: delivery, refs: refs))
             }
             return rows
         }
-        for delivery in claimed {
+        for delivery in claimed.map(\.delivery) {
             try connection.withStatement(OutboxSQL.leaseDelivery) { statement in
                 try statement.bind(endpoint, at: 1)
                 try statement.bind(delivery.sequence, at: 2)

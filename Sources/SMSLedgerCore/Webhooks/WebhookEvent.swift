@@ -16,8 +16,10 @@ public enum WebhookEventType: String, Sendable, CaseIterable, Hashable {
 
 /// One event as the ledger writer stores it in the outbox, in the same transaction as its cause.
 ///
-/// The body is final when written: retries send exactly these bytes, so a receiver that
-/// deduplicates by `webhook-id` never sees two versions of one event. It follows the Standard
+/// A store may keep the body, final when written, or (``isReference``: an empty body) only the ids
+/// of the rows it describes, and build the body from those rows at each delivery: the rows never
+/// change, so every attempt sends the same bytes and a receiver that deduplicates by `webhook-id`
+/// never sees two versions of one event (until retention removes the rows: ``WebhookPayload/pruned``). It follows the Standard
 /// Webhooks payload shape, `{"type", "timestamp", "data"}`; the event id travels in the
 /// `webhook-id` header (it is the outbox sequence number, known only once the row exists).
 public struct OutboxEvent: Sendable, Hashable {
@@ -40,6 +42,14 @@ public struct OutboxEvent: Sendable, Hashable {
         self.quarantineId = quarantineId
         self.body = body
     }
+
+    /// An event whose body is built from its rows at delivery.
+    public static func reference(_ type: WebhookEventType, at time: Date, sendId: Int64? = nil, receiptId: Int64? = nil,
+                                 replyId: Int64? = nil) -> OutboxEvent {
+        OutboxEvent(type: type, createdAt: time, sendId: sendId, receiptId: receiptId, replyId: replyId, body: [])
+    }
+
+    public var isReference: Bool { body.isEmpty }
 }
 
 /// The public id of an outbox event: `evt_` and its sequence number in the ledger's outbox.

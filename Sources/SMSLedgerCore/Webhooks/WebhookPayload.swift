@@ -94,6 +94,19 @@ public enum WebhookPayload {
         return event(.quarantined, at: receivedAt, data, quarantineId: quarantineId)
     }
 
+    /// An event whose rows retention removed before it was delivered (an endpoint down for longer
+    /// than `retention_days`, or a replay of an old event): only what the event row itself holds,
+    /// with `"pruned": true`. The ledger no longer has the rest either.
+    public static func pruned(_ type: WebhookEventType, at time: Date, sendId: Int64?, receiptId: Int64?,
+                              replyId: Int64?) -> OutboxEvent {
+        var data = JSONObjectWriter()
+        data.bool("pruned", true)
+        if let receiptId { data.int("receipt_id", receiptId) }
+        if let replyId { data.int("reply_id", replyId) }
+        if let sendId { data.int("send_id", sendId) }
+        return event(type, at: time, data, sendId: sendId, receiptId: receiptId, replyId: replyId)
+    }
+
     private static func event(_ type: WebhookEventType, at time: Date, _ data: JSONObjectWriter, sendId: Int64? = nil,
                               receiptId: Int64? = nil, replyId: Int64? = nil, quarantineId: Int64? = nil) -> OutboxEvent {
         var envelope = JSONObjectWriter()

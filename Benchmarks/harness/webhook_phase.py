@@ -13,6 +13,10 @@ messages (receipts and replies) with production settings (synchronous=FULL):
 It prints the ratios (b)/(a) and (c)/(a) of the drain rate; the issue asks (c) to stay within 10 %.
 Results go to BENCH_RESULTS_DIR (default Benchmarks/results) as webhooks-<time>.json.
 
+Settings: BENCH_WEBHOOK_MODES (default none,endpoint,down), BENCH_WEBHOOK_IN_FLIGHT (16),
+BENCH_WEBHOOK_RECEIVER=asyncio (a receiver that is not itself the ceiling), BENCH_WEBHOOK_PACE
+(messages/s arriving over time instead of preloaded; the drain rate then is that pace).
+
 Usage: LEDGER_BIN=.build/release/smsledger python3 Benchmarks/harness/webhook_phase.py [N]
 """
 import http.client
@@ -71,8 +75,67 @@ class Receiver:
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
+    def delivered(self):
+        with self.lock:
+            return len(self.arrivals)
+
     def stop(self):
         self.server.shutdown()
+
+
+class AsyncReceiver:
+    """The same answers as ``Receiver`` from one asyncio thread that parses only what it needs: the
+    `http.server` receiver spends a Python thread and a header parser per request and had become the
+    ceiling of delivery (BENCH_WEBHOOK_RECEIVER=asyncio). Arrivals are noted raw and read after."""
+
+    def __init__(self):
+        import asyncio
+        self.lock = threading.Lock()
+        self.raw = []  # (webhook-id bytes, arrival epoch s, body timestamp bytes)
+        self.loop = asyncio.new_event_loop()
+        receiver = self
+
+        class Protocol(asyncio.Protocol):
+            def connection_made(self, transport):
+                self.transport, self.buffer = transport, b""
+
+            def data_received(self, data):
+                self.buffer += data
+                while True:
+                    end = self.buffer.find(b"\r\n\r\n")
+                    if end < 0:
+                        return
+                    head = self.buffer[:end].lower() + b"\r\n"
+                    at = head.find(b"content-length:")
+                    length = int(head[at + 15:head.find(b"\r\n", at)]) if at >= 0 else 0
+                    if len(self.buffer) < end + 4 + length:
+                        return
+                    body = self.buffer[end + 4:end + 4 + length]
+                    self.buffer = self.buffer[end + 4 + length:]
+                    at = head.find(b"webhook-id:")
+                    wid = head[at + 11:head.find(b"\r\n", at)].strip() if at >= 0 else b""
+                    stamp = body[body.rfind(b'"timestamp":"') + 13:][:23]
+                    receiver.raw.append((wid, time.time(), stamp))
+                    self.transport.write(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+
+        self.server = self.loop.run_until_complete(self.loop.create_server(Protocol, "127.0.0.1", 0))
+        self.port = self.server.sockets[0].getsockname()[1]
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+
+    @property
+    def arrivals(self):
+        found = {}
+        for wid, arrived, stamp in list(self.raw):
+            if wid not in found:
+                created = datetime.strptime(stamp.decode() + "+0000", "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+                found[wid] = (arrived, created)
+        return found
+
+    def delivered(self):
+        return len({wid for wid, _, _ in list(self.raw)})
+
+    def stop(self):
+        self.loop.call_soon_threadsafe(self.loop.stop)
 
 
 def add_endpoint(config, port):
@@ -88,19 +151,36 @@ def events_in(store):
         return ledger.execute("SELECT count(*) FROM webhook_events").fetchone()[0]
 
 
+def feed(emulator, reports, replies, pace):
+    """BENCH_WEBHOOK_PACE=messages/s: the messages arrive over time at that rate instead of waiting
+    in the queues from the start, as a sender's traffic does; the lag then says whether delivery
+    keeps up with it rather than how long a backlog takes to work off."""
+    started, sent, total = time.monotonic(), 0, reports + replies
+    while sent < total:
+        due = min(total, int((time.monotonic() - started + 1) * pace))
+        if due > sent:
+            share = (due - sent) * replies // total
+            emulator.preload(due - sent - share, share)
+            sent = due
+        time.sleep(max(0.0, started + sent / pace - time.monotonic()))
+
+
 def run(binary, emulator, n, mode, workdir):
     os.makedirs(workdir, exist_ok=True)
     reports, replies = split_mix(n, UP_SHARE)
+    pace = int(os.environ.get("BENCH_WEBHOOK_PACE", "0"))
     try:
-        emulator.preload(reports, replies)
+        emulator.outstanding()
     except (OSError, http.client.HTTPException):
         # The admin connection sat idle through a long delivery phase and the emulator closed it;
         # `admin` has opened a new one.
+        pass
+    if not pace:
         emulator.preload(reports, replies)
     config, store = write_config(workdir, emulator.endpoint, POLLERS, BATCH, wait_seconds=1)
     receiver = None
     if mode == "endpoint":
-        receiver = Receiver()
+        receiver = AsyncReceiver() if os.environ.get("BENCH_WEBHOOK_RECEIVER") == "asyncio" else Receiver()
         add_endpoint(config, receiver.port)
     elif mode == "down":
         add_endpoint(config, free_port())  # nothing listens there: every connection is refused
@@ -110,6 +190,8 @@ def run(binary, emulator, n, mode, workdir):
         ready = time.monotonic()
         ready_wall = time.time()
         before = procstat.Usage(daemon.pid)
+        if pace:
+            feed(emulator, reports, replies, pace)
         drained = emulator.wait_until_drained(timeout=max(300, n / 50))
         after = procstat.Usage(daemon.pid)
         result["drain_seconds"] = round(drained - ready, 2)
@@ -119,8 +201,8 @@ def run(binary, emulator, n, mode, workdir):
             result["events"] = events_in(store)
         if receiver is not None:
             deadline = time.monotonic() + max(600, n / 20)
-            while len(receiver.arrivals) < result["events"] and time.monotonic() < deadline:
-                time.sleep(0.2)
+            while receiver.delivered() < result["events"] and time.monotonic() < deadline:
+                time.sleep(0.2 if isinstance(receiver, Receiver) else 2)
             with receiver.lock:
                 arrivals = list(receiver.arrivals.values())
             last = max(a for a, _ in arrivals)

@@ -19,7 +19,8 @@ struct LeasedDelivery: Sendable {
 /// after the claim's write transaction: the rows were committed with the event, and neither changes
 /// afterwards, so each attempt of an event sends the same bytes. The bodies are those
 /// ``WebhookPayload`` gives for the same values, so a receiver cannot tell a built body from a
-/// stored one. A row that retention has removed gives ``WebhookPayload/pruned``.
+/// stored one. A row that retention has removed, or that this build cannot read, gives
+/// ``WebhookPayload/withoutRows(_:at:_:sendId:receiptId:replyId:)``.
 struct OutboxBodies {
     let connection: SQLiteConnection
 
@@ -27,7 +28,12 @@ struct OutboxBodies {
         try claims.map { claim in
             var delivery = claim.delivery
             if delivery.body.isEmpty, let type = delivery.type {
-                delivery.body = try build(type, at: delivery.createdAt, claim.refs).body
+                do {
+                    delivery.body = try build(type, at: delivery.createdAt, claim.refs).body
+                } catch let error as StoreError where error.kind == .incompatible {
+                    // A row this build cannot read would otherwise fail every claim of its endpoint.
+                    delivery.body = Self.withoutRows(type, at: delivery.createdAt, .unreadable, claim.refs).body
+                }
             }
             return delivery
         }
@@ -55,7 +61,12 @@ struct OutboxBodies {
         case .quarantined:
             break
         }
-        return WebhookPayload.pruned(type, at: time, sendId: refs.sendId, receiptId: refs.receiptId, replyId: refs.replyId)
+        return Self.withoutRows(type, at: time, .pruned, refs)
+    }
+
+    private static func withoutRows(_ type: WebhookEventType, at time: Date, _ why: WebhookPayload.MissingRows,
+                                    _ refs: OutboxEventRefs) -> OutboxEvent {
+        WebhookPayload.withoutRows(type, at: time, why, sendId: refs.sendId, receiptId: refs.receiptId, replyId: refs.replyId)
     }
 
     private func row<Row>(_ sql: String, _ id: Int64, _ decode: (SQLiteStatement) throws -> Row) throws -> Row? {

@@ -19,7 +19,8 @@ public enum WebhookEventType: String, Sendable, CaseIterable, Hashable {
 /// A store may keep the body, final when written, or (``isReference``: an empty body) only the ids
 /// of the rows it describes, and build the body from those rows at each delivery: the rows never
 /// change, so every attempt sends the same bytes and a receiver that deduplicates by `webhook-id`
-/// never sees two versions of one event (until retention removes the rows: ``WebhookPayload/pruned``). It follows the Standard
+/// never sees two versions of one event (until retention removes the rows:
+/// ``WebhookPayload/withoutRows(_:at:_:sendId:receiptId:replyId:)``). It follows the Standard
 /// Webhooks payload shape, `{"type", "timestamp", "data"}`; the event id travels in the
 /// `webhook-id` header (it is the outbox sequence number, known only once the row exists).
 public struct OutboxEvent: Sendable, Hashable {

@@ -94,16 +94,26 @@ public enum WebhookPayload {
         return event(.quarantined, at: receivedAt, data, quarantineId: quarantineId)
     }
 
-    /// An event whose rows retention removed before it was delivered (an endpoint down for longer
-    /// than `retention_days`, or a replay of an old event): only what the event row itself holds,
-    /// with `"pruned": true`. The ledger no longer has the rest either.
-    public static func pruned(_ type: WebhookEventType, at time: Date, sendId: Int64?, receiptId: Int64?,
-                              replyId: Int64?) -> OutboxEvent {
+    /// Why an event built from its rows at delivery carries only its ids.
+    public enum MissingRows: Sendable {
+        /// Retention removed the rows before the event was delivered (an endpoint down for longer
+        /// than `retention_days`, or a replay of an old event): the ledger no longer has the rest.
+        case pruned
+        /// A row holds a value this build does not know (written by a newer build, or edited by
+        /// hand). The event goes anyway rather than blocking every later one of its endpoint.
+        case unreadable
+    }
+
+    /// An event whose body could not be built from its rows: only what the event row itself holds,
+    /// with `"pruned": true` or `"unreadable": true`.
+    public static func withoutRows(_ type: WebhookEventType, at time: Date, _ why: MissingRows, sendId: Int64?,
+                                   receiptId: Int64?, replyId: Int64?) -> OutboxEvent {
         var data = JSONObjectWriter()
-        data.bool("pruned", true)
+        if why == .pruned { data.bool("pruned", true) }
         if let receiptId { data.int("receipt_id", receiptId) }
         if let replyId { data.int("reply_id", replyId) }
         if let sendId { data.int("send_id", sendId) }
+        if why == .unreadable { data.bool("unreadable", true) }
         return event(type, at: time, data, sendId: sendId, receiptId: receiptId, replyId: replyId)
     }
 

@@ -79,4 +79,22 @@ struct OutboxBodiesTests {
         }
         await store.close()
     }
+
+    /// A receipt row with a state this build does not know must not stop the endpoint: its events go
+    /// with their ids and `"unreadable": true`, and the others are built as usual.
+    @Test func aRowThisBuildCannotReadDoesNotBlockTheEndpoint() async throws {
+        let (ledger, store) = try store()
+        defer { ledger.remove() }
+        try await store.registerWebhookEndpoints(["a": Set(WebhookEventType.allCases)])
+        _ = try await store.commit(Sample.batch(receipts: [Sample.receipt(bizId: "odd", status: .pending, code: "X")]))
+        _ = try await store.commit(Sample.batch(replies: [Sample.reply()]))
+        try await store.withWriteConnection { try $0.exec("UPDATE receipts SET state = 'from_a_newer_build'") }
+        let claimed = try await claim(store, at: 400)
+        #expect(claimed.map(\.type) == [.receipt, .reply])
+        let odd = try #require(try JSONValue.parse(claimed[0].body).objectValue?["data"]?.objectValue)
+        #expect(odd["unreadable"] == .bool(true) && odd["receipt_id"] != nil && odd["pruned"] == nil)
+        let reply = try #require(try JSONValue.parse(claimed[1].body).objectValue?["data"]?.objectValue)
+        #expect(reply["content"]?.stringValue == "TD")
+        await store.close()
+    }
 }

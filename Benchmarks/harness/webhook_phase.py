@@ -45,6 +45,15 @@ def log(message):
     print("webhooks: %s" % message, flush=True)
 
 
+def event_stamp(body):
+    """The event's own `timestamp` (the commit of its cause), the last member of every body, raw."""
+    return body[body.rfind(b'"timestamp":"') + 13:][:23]
+
+
+def epoch(stamp):
+    return datetime.strptime(stamp.decode() + "+0000", "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+
+
 class Receiver:
     """Answers 204 at once and notes, per request, the arrival time and the event's own timestamp."""
 
@@ -62,8 +71,7 @@ class Receiver:
                 self.send_response(204)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
-                stamp = body[body.rfind(b'"timestamp":"') + 13:][:23].decode()
-                created = datetime.strptime(stamp + "+0000", "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+                created = epoch(event_stamp(body))
                 with receiver.lock:
                     receiver.arrivals.setdefault(self.headers.get("webhook-id"), (arrived, created))
 
@@ -114,8 +122,7 @@ class AsyncReceiver:
                     self.buffer = self.buffer[end + 4 + length:]
                     at = head.find(b"webhook-id:")
                     wid = head[at + 11:head.find(b"\r\n", at)].strip() if at >= 0 else b""
-                    stamp = body[body.rfind(b'"timestamp":"') + 13:][:23]
-                    receiver.raw.append((wid, time.time(), stamp))
+                    receiver.raw.append((wid, time.time(), event_stamp(body)))
                     self.transport.write(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
 
         self.server = self.loop.run_until_complete(self.loop.create_server(Protocol, "127.0.0.1", 0))
@@ -127,8 +134,7 @@ class AsyncReceiver:
         found = {}
         for wid, arrived, stamp in list(self.raw):
             if wid not in found:
-                created = datetime.strptime(stamp.decode() + "+0000", "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
-                found[wid] = (arrived, created)
+                found[wid] = (arrived, epoch(stamp))
         return found
 
     def delivered(self):

@@ -2,7 +2,7 @@ import Foundation
 import SMSLedgerCore
 
 /// What an outbox event row refers to, read with its delivery: the body is built from these rows
-/// when the writer stored only the reference (``OutboxEvent/isReference``).
+/// when the writer stored only the reference (an empty body: ``OutboxEvent/reference(_:at:sendId:receiptId:replyId:)``).
 struct OutboxEventRefs: Sendable {
     var sendId: Int64?
     var receiptId: Int64?

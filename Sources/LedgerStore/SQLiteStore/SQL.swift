@@ -126,16 +126,11 @@ enum SQL {
     /// second (each NULL: the ledger's oldest and newest send), plus the sends without a send time.
     /// Binds three values: first day, last day, phone. The ledger's oldest and newest days come from
     /// the ends of `sends_sent_bucket`, two index probes.
-    static let sendsOfPhone = """
-        \(phoneDay) IN (WITH RECURSIVE day(d) AS (
-                SELECT coalesce(?, (SELECT sent_at / \(phoneDayMillis) FROM sends
-                                    WHERE \(sendTimeBucket) >= 0 ORDER BY \(sendTimeBucket) LIMIT 1))
-                UNION ALL
-                SELECT d + 1 FROM day WHERE d < coalesce(?, (SELECT sent_at / \(phoneDayMillis) FROM sends
-                                    WHERE \(sendTimeBucket) >= 0 ORDER BY \(sendTimeBucket) DESC LIMIT 1)))
-            SELECT -1 UNION ALL SELECT d FROM day)
-        AND phone_number = ?
-        """
+    static let sendsOfPhone = phoneByDay(
+        phoneDay,
+        oldest: "(SELECT sent_at / \(phoneDayMillis) FROM sends WHERE \(sendTimeBucket) >= 0 ORDER BY \(sendTimeBucket) LIMIT 1)",
+        newest: "(SELECT sent_at / \(phoneDayMillis) FROM sends WHERE \(sendTimeBucket) >= 0 ORDER BY \(sendTimeBucket) DESC LIMIT 1)",
+        alsoDay: -1)
 
     /// The key of the `replies_phone_day` index (schema 8): the UTC day a reply arrived. Queries must
     /// spell it exactly like this for SQLite to use the index.
@@ -144,14 +139,24 @@ enum SQL {
     /// A phone's replies through `replies_phone_day`, one seek per day like ``sendsOfPhone``. Binds
     /// three values: first day, last day (each NULL: the ledger's oldest and newest reply, from the
     /// ends of `replies_received_at`), phone.
-    static let repliesOfPhone = """
-        \(replyDay) IN (WITH RECURSIVE day(d) AS (
-                SELECT coalesce(?, (SELECT min(received_at) FROM replies) / \(phoneDayMillis))
+    static let repliesOfPhone = phoneByDay(
+        replyDay,
+        oldest: "(SELECT min(received_at) FROM replies) / \(phoneDayMillis)",
+        newest: "(SELECT max(received_at) FROM replies) / \(phoneDayMillis)")
+
+    /// `dayKey IN (each day from the first bound to the last) AND phone_number = ?`, for an index keyed
+    /// (day, phone): one seek per day. The bounds are bound values, NULL meaning `oldest` / `newest`;
+    /// `alsoDay` adds one more key (the undated sends' -1).
+    private static func phoneByDay(_ dayKey: String, oldest: String, newest: String, alsoDay: Int? = nil) -> String {
+        """
+        \(dayKey) IN (WITH RECURSIVE day(d) AS (
+                SELECT coalesce(?, \(oldest))
                 UNION ALL
-                SELECT d + 1 FROM day WHERE d < coalesce(?, (SELECT max(received_at) FROM replies) / \(phoneDayMillis)))
-            SELECT d FROM day)
+                SELECT d + 1 FROM day WHERE d < coalesce(?, \(newest)))
+            \(alsoDay.map { "SELECT \($0) UNION ALL " } ?? "")SELECT d FROM day)
         AND phone_number = ?
         """
+    }
 
     /// A reply's key in the unique index (schema 8): its send second in front of the model's dedupe
     /// key, so that new keys sort at the recent end of the index instead of at a random phone. The

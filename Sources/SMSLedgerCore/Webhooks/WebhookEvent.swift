@@ -16,8 +16,9 @@ public enum WebhookEventType: String, Sendable, CaseIterable, Hashable {
 
 /// One event as the ledger writer stores it in the outbox, in the same transaction as its cause.
 ///
-/// A store may keep the body, final when written, or (``isReference``: an empty body) only the ids
-/// of the rows it describes, and build the body from those rows at each delivery: the rows never
+/// A store may keep the body, final when written, or only the ids of the rows it describes (an
+/// empty body, ``reference(_:at:sendId:receiptId:replyId:)``), and build the body from those rows
+/// at each delivery: the rows never
 /// change, so every attempt sends the same bytes and a receiver that deduplicates by `webhook-id`
 /// never sees two versions of one event (until retention removes the rows:
 /// ``WebhookPayload/withoutRows(_:at:_:sendId:receiptId:replyId:)``). It follows the Standard
@@ -49,8 +50,6 @@ public struct OutboxEvent: Sendable, Hashable {
                                  replyId: Int64? = nil) -> OutboxEvent {
         OutboxEvent(type: type, createdAt: time, sendId: sendId, receiptId: receiptId, replyId: replyId, body: [])
     }
-
-    public var isReference: Bool { body.isEmpty }
 }
 
 /// The public id of an outbox event: `evt_` and its sequence number in the ledger's outbox.
